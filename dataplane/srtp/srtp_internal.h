@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Engine internals shared by the engine's own files; not part of the API. */
+#ifndef XS_SRTP_INTERNAL_H
+#define XS_SRTP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <intel-ipsec-mb.h>
+
+#include "xs_srtp.h"
+
+enum xs_cipher { XS_CIPHER_NULL = 0, XS_CIPHER_AES_CM = 1 };
+enum xs_auth { XS_AUTH_NULL = 0, XS_AUTH_HMAC_SHA1 = 1, XS_AUTH_HMAC_MD5 = 2 };
+
+struct xs_suite_info {
+	const char *name;
+	uint8_t key_len;      /* master key bytes */
+	uint8_t salt_len;     /* master salt bytes */
+	uint8_t auth_key_len; /* session auth key bytes */
+	uint8_t cipher;       /* enum xs_cipher */
+	uint8_t auth;         /* enum xs_auth */
+	uint8_t tag_len;      /* SRTP tag bytes */
+};
+extern const struct xs_suite_info xs_suite_table[XS_SUITE_COUNT];
+
+/* Session keys for one of SRTP or SRTCP. Laid out for the hot path: the expanded
+ * AES key first (16-byte aligned as intel-ipsec-mb requires), then the HMAC
+ * states, then the salt and the small fields. */
+struct xs_dir_keys {
+	uint8_t aes_enc[15 * 16] __attribute__((aligned(16))); /* round keys */
+	uint8_t ipad[32] __attribute__((aligned(16)));        /* H(k ^ ipad) state */
+	uint8_t opad[32] __attribute__((aligned(16)));        /* H(k ^ opad) state */
+	uint8_t salt[16];     /* session salt, zero-padded to 16 bytes */
+	uint8_t cipher;       /* enum xs_cipher, after policy flags */
+	uint8_t auth;         /* enum xs_auth, after policy flags */
+	uint8_t tag_len;      /* bytes appended */
+	uint8_t aes_key_len;  /* 16 or 32 */
+	uint8_t salt_full;    /* 1: salt is 128 bits (x-sipura variant) */
+	uint8_t pad[11];
+};
+
+struct xs_srtp_keys {
+	struct xs_dir_keys rtp;
+	struct xs_dir_keys rtcp;
+	uint32_t suite;
+	uint32_t flags;
+	uint8_t rtp_plain;  /* RTP passes unchanged (suite NONE) */
+	uint8_t rtcp_plain; /* RTCP passes unchanged (suite NONE, x-sipura without SRTCP) */
+} __attribute__((aligned(64)));
+
+/* RFC 3711 section 4.3.1 AES-CM key derivation with key_derivation_rate 0.
+ * Writes out_len bytes of PRF output for the given label. Returns 0 or -EIO. */
+int xs_srtp_kdf(const uint8_t *master_key, unsigned key_len, const uint8_t *master_salt14,
+		uint8_t label, uint8_t *out, unsigned out_len);
+
+/* Replay windows and index estimation (srtp_replay.c). Pure logic, no I/O. */
+uint64_t xs_rtp_index_estimate(const struct xs_srtp_rtp_state *st, uint16_t seq, int64_t *delta);
+enum xs_srtp_status xs_rtp_replay_check(const struct xs_srtp_rtp_state *st, uint16_t window,
+					 int64_t delta);
+void xs_rtp_replay_commit(struct xs_srtp_rtp_state *st, uint16_t window, uint64_t index,
+			  int64_t delta);
+bool xs_rtp_index_exhausted(uint64_t index);
+enum xs_srtp_status xs_rtcp_replay_check(const struct xs_srtp_rtcp_state *st, uint16_t window,
+					  uint32_t index);
+void xs_rtcp_replay_commit(struct xs_srtp_rtcp_state *st, uint16_t window, uint32_t index);
+
+/* intel-ipsec-mb managers (srtp_mgr.c). */
+IMB_MGR *xs_imb_mgr_create(const char **arch_name);
+IMB_MGR *xs_imb_setup_mgr(void);
+
+/* Constant-time comparison. */
+static inline int xs_ct_memcmp(const uint8_t *a, const uint8_t *b, unsigned n)
+{
+	uint8_t d = 0;
+	for (unsigned i = 0; i < n; i++)
+		d |= a[i] ^ b[i];
+	return d;
+}
+
+#endif
