@@ -86,13 +86,12 @@ static inline void put_be32(uint8_t *p, uint32_t v)
 
 struct xs_srtp_engine *xs_srtp_engine_create(void)
 {
-	struct xs_srtp_engine *eng = aligned_alloc(64, sizeof(*eng));
+	struct xs_srtp_engine *eng = xs_aligned_zalloc(sizeof(*eng));
 
 	if (!eng) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	memset(eng, 0, sizeof(*eng));
 	eng->mgr = xs_imb_mgr_create(&eng->arch);
 	if (!eng->mgr) {
 		free(eng);

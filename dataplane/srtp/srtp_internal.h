@@ -4,6 +4,7 @@
 #define XS_SRTP_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <intel-ipsec-mb.h>
@@ -68,6 +69,10 @@ void xs_rtcp_replay_commit(struct xs_srtp_rtcp_state *st, uint16_t window, uint3
 /* intel-ipsec-mb managers (srtp_mgr.c). */
 IMB_MGR *xs_imb_mgr_create(const char **arch_name);
 IMB_MGR *xs_imb_setup_mgr(void);
+
+/* Zeroed, 64-byte aligned memory; C11 aligned_alloc wants a size that is a
+ * multiple of the alignment. Free with free(). */
+void *xs_aligned_zalloc(size_t size);
 
 /* Constant-time comparison. */
 static inline int xs_ct_memcmp(const uint8_t *a, const uint8_t *b, unsigned n)

@@ -185,10 +185,9 @@ int xs_srtp_keys_create(const struct xs_srtp_policy *policy, struct xs_srtp_keys
 	mgr = xs_imb_setup_mgr();
 	if (!mgr)
 		return -ENOTSUP;
-	k = aligned_alloc(64, sizeof(*k));
+	k = xs_aligned_zalloc(sizeof(*k));
 	if (!k)
 		return -ENOMEM;
-	memset(k, 0, sizeof(*k));
 	k->suite = policy->suite;
 	k->flags = policy->flags;
 	k->rtp_plain = policy->suite == XS_SUITE_NONE;

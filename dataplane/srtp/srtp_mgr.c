@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* intel-ipsec-mb manager creation, shared by the engine and key set-up. */
+/* intel-ipsec-mb manager creation and aligned allocation, shared by the engine
+ * and key set-up. */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "srtp_internal.h"
 
@@ -38,4 +41,14 @@ IMB_MGR *xs_imb_setup_mgr(void)
 	if (!mgr)
 		mgr = xs_imb_mgr_create(NULL);
 	return mgr;
+}
+
+void *xs_aligned_zalloc(size_t size)
+{
+	size_t rounded = (size + 63) & ~(size_t)63;
+	void *p = aligned_alloc(64, rounded);
+
+	if (p)
+		memset(p, 0, rounded);
+	return p;
 }
