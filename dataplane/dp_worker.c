@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The worker poll loop; see dp_worker.h. */
+#define _LGPL_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include "dp_csum.h"
+#include "dp_host.h"
+#include "dp_rewrite.h"
+#include "dp_worker.h"
+
+#define HANDOFF_RING 4096
+#define IDLE_LOOPS 2000
+
+static inline void cnt_add(struct dp_worker *w, enum dp_cnt c, uint64_t v)
+{
+	w->cnt[c] += v;
+}
+
+static inline void drop(struct dp_worker *w, struct rte_mbuf *m, enum dp_cnt c)
+{
+	w->cnt[c]++;
+	rte_pktmbuf_free(m);
+}
+
+/* A flow's drop: counted on the flow (owner) and globally. */
+static inline void fdrop(struct dp_worker *w, struct dp_flow *f, struct rte_mbuf *m,
+			 enum dp_fcnt fc)
+{
+	f->st.cnt[fc]++;
+	drop(w, m, DP_CNT_drop_flow);
+}
+
+static inline void tx(struct dp_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	w->cnt[DP_CNT_tx_pkts]++;
+	w->cnt[DP_CNT_tx_bytes] += rte_pktmbuf_pkt_len(m);
+	rte_eth_tx_buffer(port, w->txq, w->txb[port], m);
+}
+
+static inline unsigned hw_flags(const struct rte_mbuf *m)
+{
+	uint64_t f = m->ol_flags;
+	unsigned hw = 0;
+
+	if ((f & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		hw |= DP_HW_IP_GOOD;
+	else if ((f & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		hw |= DP_HW_IP_BAD;
+	if ((f & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		hw |= DP_HW_L4_GOOD;
+	else if ((f & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		hw |= DP_HW_L4_BAD;
+	return hw;
+}
+
+static void host_frame(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *pk)
+{
+	struct dp_ctx *ctx = w->ctx;
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m), out_len = 0;
+	uint32_t room = len + rte_pktmbuf_tailroom(m);
+	struct dp_neigh_ev ev;
+	enum dp_cnt c = DP_CNT_COUNT;
+	unsigned act;
+
+	if (pk->kind == DP_PKT_ARP)
+		w->cnt[DP_CNT_arp_rx]++;
+	act = dp_host_input(frame, len, room, pk, m->port, ctx->port[m->port].mac, &ctx->conf,
+			    &out_len, &ev, &c);
+	if (act & DP_HOST_LEARN)
+		rte_ring_enqueue_elem(ctx->neigh_ev, &ev, sizeof(ev)); /* full: learn later */
+	if (!act)
+		c = DP_CNT_host_other;
+	if (c < DP_CNT_COUNT)
+		w->cnt[c]++;
+	if (!(act & DP_HOST_REPLY)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	m->data_len = (uint16_t)out_len;
+	m->pkt_len = out_len;
+	m->ol_flags = 0;
+	tx(w, m->port, m);
+}
+
+static void handoff(struct dp_worker *w, struct rte_mbuf *m, uint32_t owner)
+{
+	int16_t oi = owner - 1 < RTE_MAX_LCORE ? w->ctx->lcore_worker[owner - 1] : -1;
+
+	if (oi < 0) {
+		drop(w, m, DP_CNT_drop_handoff);
+		return;
+	}
+	w->ho[oi][w->nho[oi]++] = m;
+}
+
+static void handoff_flush(struct dp_worker *w)
+{
+	for (unsigned i = 0; i < w->ctx->n_workers; i++) {
+		unsigned n = w->nho[i], sent;
+
+		if (!n)
+			continue;
+		sent = rte_ring_enqueue_burst(w->ctx->worker[i]->handoff, (void **)w->ho[i], n, NULL);
+		w->cnt[DP_CNT_handoff] += sent;
+		for (unsigned k = sent; k < n; k++)
+			drop(w, w->ho[i][k], DP_CNT_drop_handoff);
+		w->nho[i] = 0;
+	}
+}
+
+static inline bool src_matches(const struct xs_dp_addr *peer, const struct dp_pkt *pk,
+			       uint16_t want_port)
+{
+	return peer->family == pk->family &&
+	       !memcmp(peer->addr, pk->src, pk->family == 4 ? 4 : 16) &&
+	       (want_port == 0 || want_port == pk->sport);
+}
+
+/* Stage 1 for one UDP frame: lookup, ownership, RTP check, source policy, keys.
+ * Returns true when the packet joins the crypto burst as item *it. */
+static bool udp_frame(struct dp_worker *w, struct rte_mbuf *m, unsigned pi, struct dp_item *it)
+{
+	struct dp_ctx *ctx = w->ctx;
+	const struct dp_pkt *pk = &w->pk[pi];
+	const struct dp_flow_cfg *cfg;
+	const struct xs_dp_addr *peer;
+	struct xs_dp_addr key;
+	struct dp_flow *f;
+	unsigned node;
+	uint32_t owner;
+	bool rtcp;
+	uint16_t want_port;
+
+	memset(&key, 0, sizeof(key));
+	key.family = pk->family;
+	key.port = pk->dport;
+	memcpy(key.addr, pk->dst, pk->family == 4 ? 4 : 16);
+	f = dp_table_lookup(ctx->table, &key, &node);
+	if (!f) {
+		drop(w, m, dp_conf_find_local(&ctx->conf, pk->family, pk->dst) ?
+			   DP_CNT_drop_unknown_port : DP_CNT_drop_not_local);
+		return false;
+	}
+	owner = dp_flow_claim(f, w->me);
+	if (owner != w->me) {
+		handoff(w, m, owner);
+		return false;
+	}
+	cfg = rcu_dereference(f->cfg);
+	f->st.cnt[DP_FCNT_pkts_in]++;
+	f->st.cnt[DP_FCNT_bytes_in] += pk->pay_len;
+	f->st.last_rx_tsc = w->now;
+	if (!dp_rtp_classify(rte_pktmbuf_mtod_offset(m, uint8_t *, pk->pay_off), pk->pay_len,
+			     node == DP_NODE_RTCP, &rtcp)) {
+		w->cnt[DP_CNT_drop_not_rtp]++;
+		f->st.cnt[DP_FCNT_drop_not_rtp]++;
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	if (rtcp)
+		f->st.cnt[DP_FCNT_rtcp_in]++;
+	if (cfg->wire.src_policy == XS_DP_SRC_FIXED) {
+		peer = &cfg->wire.peer;
+		want_port = peer->port;
+		if (want_port && rtcp && node == DP_NODE_RTCP)
+			want_port++;
+	} else {
+		peer = &f->st.latched[rtcp];
+		want_port = peer->port;
+	}
+	if (peer->family && !src_matches(peer, pk, want_port)) {
+		fdrop(w, f, m, DP_FCNT_drop_source);
+		return false;
+	}
+	it->ks[0] = rcu_dereference(f->ks[XS_DP_DIR_IN]);
+	it->ks[1] = rcu_dereference(f->ks[XS_DP_DIR_OUT]);
+	if (!it->ks[0] || !it->ks[1]) {
+		fdrop(w, f, m, DP_FCNT_drop_no_keys);
+		return false;
+	}
+	dp_flow_sync_keys(f, XS_DP_DIR_IN, it->ks[0]);
+	dp_flow_sync_keys(f, XS_DP_DIR_OUT, it->ks[1]);
+	it->m = m;
+	it->f = f;
+	it->cfg = cfg;
+	it->rtcp = rtcp;
+	it->pk = (uint8_t)pi;
+	return true;
+}
+
+/* Order items so that each flow's packets are contiguous, keeping arrival
+ * order inside a flow (ipsec-secgw's sa_group). */
+static void group_by_flow(struct dp_worker *w, unsigned n)
+{
+	struct dp_flow *head[DP_BURST];
+	uint16_t next[DP_BURST], first[DP_BURST], last[DP_BURST];
+	unsigned ng = 0, k = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned g = 0;
+
+		while (g < ng && head[g] != w->item[i].f)
+			g++;
+		next[i] = UINT16_MAX;
+		if (g == ng) {
+			head[ng] = w->item[i].f;
+			first[ng] = last[ng] = (uint16_t)i;
+			ng++;
+		} else {
+			next[last[g]] = (uint16_t)i;
+			last[g] = (uint16_t)i;
+		}
+	}
+	for (unsigned g = 0; g < ng; g++)
+		for (uint16_t i = first[g]; i != UINT16_MAX; i = next[i])
+			w->order[k++] = i;
+}
+
+static void fill_ops(struct dp_worker *w, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		struct dp_item *it = &w->item[w->order[k]];
+		const struct dp_pkt *pk = &w->pk[it->pk];
+		struct xs_srtp_op *op = &w->ops[k];
+		struct rte_mbuf *m = it->m;
+
+		op->pkt = rte_pktmbuf_mtod_offset(m, uint8_t *, pk->pay_off);
+		op->len = pk->pay_len;
+		op->room = (uint32_t)(m->buf_len - m->data_off - pk->pay_off);
+		op->rtcp = it->rtcp;
+		op->status = 0;
+		op->in = op->out = NULL;
+		for (unsigned d = 0; d < 2; d++) {
+			if (!it->ks[d]->keys)
+				continue;
+			w->xf[k][d].keys = it->ks[d]->keys;
+			w->xf[k][d].stream = &it->f->st.stream[d];
+		}
+		if (it->ks[0]->keys)
+			op->in = &w->xf[k][0];
+		if (it->ks[1]->keys)
+			op->out = &w->xf[k][1];
+	}
+}
+
+static enum dp_fcnt srtp_reason(uint8_t status)
+{
+	switch (status) {
+	case XS_SRTP_E_AUTH: return DP_FCNT_auth_fail;
+	case XS_SRTP_E_REPLAY:
+	case XS_SRTP_E_TOO_OLD: return DP_FCNT_replay;
+	case XS_SRTP_E_BAD_SUITE: return DP_FCNT_drop_no_keys;
+	default: return DP_FCNT_drop_srtp;
+	}
+}
+
+static void want_neighbour(struct dp_worker *w, const struct dp_flow_cfg *cfg)
+{
+	struct dp_neigh_ev ev;
+
+	/* At most one request per lcore per millisecond; the control thread
+	 * rate-limits per address. */
+	if (w->now - w->last_resolve < w->ctx->tsc_hz / 1000)
+		return;
+	w->last_resolve = w->now;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = DP_NEIGH_EV_RESOLVE;
+	ev.family = cfg->wire.out_dst.family;
+	ev.port = cfg->tx_port;
+	ev.vlan = cfg->vlan;
+	memcpy(ev.ip, cfg->nexthop, sizeof(ev.ip));
+	rte_ring_enqueue_elem(w->ctx->neigh_ev, &ev, sizeof(ev));
+}
+
+/* Stage 3: after crypto, per packet in group order. */
+static void finish(struct dp_worker *w, unsigned n)
+{
+	const struct dp_flow_cfg *last_cfg = NULL;
+	uint8_t dmac[6];
+	bool have_mac = false;
+
+	for (unsigned k = 0; k < n; k++) {
+		struct dp_item *it = &w->item[w->order[k]];
+		const struct dp_pkt *pk = &w->pk[it->pk];
+		struct xs_srtp_op *op = &w->ops[k];
+		struct dp_flow *f = it->f;
+		struct xs_dp_addr *lat;
+
+		if (op->status != XS_SRTP_OK) {
+			fdrop(w, f, it->m, srtp_reason(op->status));
+			continue;
+		}
+		if (it->cfg->wire.src_policy == XS_DP_SRC_LATCH) {
+			lat = &f->st.latched[it->rtcp];
+			if (!lat->family) {
+				lat->family = pk->family;
+				lat->port = pk->sport;
+				memcpy(lat->addr, pk->src, pk->family == 4 ? 4 : 16);
+			} else if (!src_matches(lat, pk, lat->port)) {
+				/* A second source inside the burst that latched. */
+				fdrop(w, f, it->m, DP_FCNT_drop_source);
+				continue;
+			}
+		}
+		if (it->cfg != last_cfg) {
+			last_cfg = it->cfg;
+			if (it->cfg->has_static_mac) {
+				memcpy(dmac, it->cfg->static_mac, 6);
+				have_mac = true;
+			} else {
+				have_mac = dp_neigh_lookup(w->ctx->neigh, it->cfg->tx_port,
+							   it->cfg->wire.out_dst.family,
+							   it->cfg->nexthop, dmac);
+			}
+			if (!have_mac)
+				want_neighbour(w, it->cfg);
+		}
+		if (!have_mac) {
+			f->st.cnt[DP_FCNT_drop_no_route]++;
+			drop(w, it->m, DP_CNT_drop_no_route);
+			continue;
+		}
+		if (dp_rewrite(it->m, pk, it->cfg, &w->ctx->port[it->cfg->tx_port], dmac,
+			       it->rtcp, op->len)) {
+			f->st.cnt[DP_FCNT_drop_srtp]++;
+			drop(w, it->m, DP_CNT_drop_flow);
+			continue;
+		}
+		f->st.cnt[DP_FCNT_pkts_out]++;
+		f->st.cnt[DP_FCNT_bytes_out] += op->len;
+		w->cnt[DP_CNT_relayed]++;
+		tx(w, it->cfg->tx_port, it->m);
+	}
+}
+
+void dp_worker_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n)
+{
+	unsigned nit = 0;
+
+	for (unsigned i = 0; i < n && i < 4; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct dp_pkt *pk = &w->pk[i];
+
+		if (i + 4 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
+		w->cnt[DP_CNT_rx_pkts]++;
+		w->cnt[DP_CNT_rx_bytes] += rte_pktmbuf_pkt_len(m);
+		if (m->nb_segs != 1) {
+			drop(w, m, DP_CNT_drop_multiseg);
+			continue;
+		}
+		switch (dp_parse_frame(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
+				       hw_flags(m), pk)) {
+		case DP_PKT_UDP:
+			if (udp_frame(w, m, i, &w->item[nit]))
+				nit++;
+			break;
+		case DP_PKT_ARP:
+		case DP_PKT_ICMP:
+		case DP_PKT_ICMP6:
+			host_frame(w, m, pk);
+			break;
+		default:
+			drop(w, m, (enum dp_cnt)pk->drop);
+			break;
+		}
+	}
+	handoff_flush(w);
+	if (!nit)
+		return;
+	group_by_flow(w, nit);
+	fill_ops(w, nit);
+	xs_srtp_burst(w->eng, w->ops, nit);
+	finish(w, nit);
+}
+
+void dp_worker_flush(struct dp_worker *w)
+{
+	for (unsigned p = 0; p < w->ctx->conf.n_ports; p++)
+		if (w->txb[p])
+			rte_eth_tx_buffer_flush(p, w->txq, w->txb[p]);
+	w->last_drain = w->now;
+}
+
+static unsigned poll_once(struct dp_worker *w)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned total = 0, n;
+
+	for (unsigned q = 0; q < w->n_rxq; q++) {
+		uint16_t port = w->rxq[q].port;
+
+		n = rte_eth_rx_burst(port, w->rxq[q].queue, pkts, DP_BURST);
+		for (unsigned i = 0; i < n; i++)
+			pkts[i]->port = port;
+		if (n)
+			dp_worker_burst(w, pkts, n);
+		total += n;
+	}
+	n = rte_ring_dequeue_burst(w->handoff, (void **)pkts, DP_BURST, NULL);
+	if (n)
+		dp_worker_burst(w, pkts, n);
+	total += n;
+	if (w->idx == 0) {
+		for (unsigned p = 0; p < w->ctx->conf.n_ports; p++) {
+			n = rte_ring_dequeue_burst(w->ctx->host_tx[p], (void **)pkts, DP_BURST, NULL);
+			for (unsigned i = 0; i < n; i++)
+				tx(w, (uint16_t)p, pkts[i]);
+			total += n;
+		}
+	}
+	return total;
+}
+
+int dp_worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+	struct dp_ctx *ctx = w->ctx;
+
+	urcu_qsbr_register_thread();
+	w->running = 1;
+	w->now = rte_rdtsc();
+	w->last_drain = w->now;
+	while (!__atomic_load_n(&ctx->stop, __ATOMIC_RELAXED)) {
+		unsigned got;
+
+		w->now = rte_rdtsc();
+		got = poll_once(w);
+		if (w->now - w->last_drain >= w->drain_tsc)
+			dp_worker_flush(w);
+		urcu_qsbr_quiescent_state();
+		w->polls++;
+		w->empty_polls += !got;
+		if (got) {
+			w->busy_tsc += rte_rdtsc() - w->now;
+			w->idle_loops = 0;
+		} else if (ctx->conf.idle_sleep_us && ++w->idle_loops > IDLE_LOOPS) {
+			dp_worker_flush(w);
+			urcu_qsbr_thread_offline();
+			usleep(ctx->conf.idle_sleep_us);
+			urcu_qsbr_thread_online();
+		}
+	}
+	dp_worker_flush(w);
+	urcu_qsbr_unregister_thread();
+	w->running = 0;
+	return 0;
+}
+
+struct dp_worker *dp_worker_new(struct dp_ctx *ctx, unsigned idx, unsigned lcore)
+{
+	struct dp_worker *w;
+	char name[RTE_RING_NAMESIZE];
+
+	w = rte_zmalloc_socket("dp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
+			       rte_lcore_to_socket_id(lcore));
+	if (!w)
+		return NULL;
+	w->ctx = ctx;
+	w->idx = idx;
+	w->lcore = lcore;
+	w->me = lcore + 1;
+	w->txq = (uint16_t)idx;
+	w->drain_tsc = ctx->tsc_hz / 1000000 * (ctx->conf.drain_us ? ctx->conf.drain_us : 100);
+	snprintf(name, sizeof(name), "dp_ho_%u", idx);
+	w->handoff = rte_ring_create(name, HANDOFF_RING, rte_lcore_to_socket_id(lcore),
+				     RING_F_SC_DEQ);
+	w->eng = xs_srtp_engine_create();
+	if (!w->handoff || !w->eng)
+		goto fail;
+	for (unsigned p = 0; p < ctx->conf.n_ports; p++) {
+		w->txb[p] = rte_zmalloc_socket("dp_txb", RTE_ETH_TX_BUFFER_SIZE(DP_BURST), 0,
+					       rte_lcore_to_socket_id(lcore));
+		if (!w->txb[p])
+			goto fail;
+		rte_eth_tx_buffer_init(w->txb[p], DP_BURST);
+		rte_eth_tx_buffer_set_err_callback(w->txb[p], rte_eth_tx_buffer_count_callback,
+						   &w->cnt[DP_CNT_drop_tx]);
+	}
+	return w;
+fail:
+	dp_worker_free(w);
+	return NULL;
+}
+
+void dp_worker_free(struct dp_worker *w)
+{
+	if (!w)
+		return;
+	for (unsigned p = 0; p < DP_MAX_PORTS; p++)
+		rte_free(w->txb[p]);
+	rte_ring_free(w->handoff);
+	xs_srtp_engine_free(w->eng);
+	rte_free(w);
+}
