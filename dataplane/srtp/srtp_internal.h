@@ -25,29 +25,32 @@ struct xs_suite_info {
 };
 extern const struct xs_suite_info xs_suite_table[XS_SUITE_COUNT];
 
-/* Session keys for one of SRTP or SRTCP. Laid out for the hot path: the expanded
- * AES key first (16-byte aligned as intel-ipsec-mb requires), then the HMAC
- * states, then the salt and the small fields. */
+/* Session keys for one of SRTP or SRTCP, laid out for the hot path: what is
+ * read first (the small fields, the salt, the HMAC states) before the expanded
+ * AES key, so an AES-128 direction spans five cache lines, read front to back. */
 struct xs_dir_keys {
-	uint8_t aes_enc[15 * 16] __attribute__((aligned(16))); /* round keys */
-	uint8_t ipad[32] __attribute__((aligned(16)));        /* H(k ^ ipad) state */
-	uint8_t opad[32] __attribute__((aligned(16)));        /* H(k ^ opad) state */
-	uint8_t salt[16];     /* session salt, zero-padded to 16 bytes */
 	uint8_t cipher;       /* enum xs_cipher, after policy flags */
 	uint8_t auth;         /* enum xs_auth, after policy flags */
 	uint8_t tag_len;      /* bytes appended */
 	uint8_t aes_key_len;  /* 16 or 32 */
 	uint8_t salt_full;    /* 1: salt is 128 bits (x-sipura variant) */
 	uint8_t pad[11];
+	uint8_t salt[16];     /* session salt, zero-padded to 16 bytes */
+	uint8_t ipad[32] __attribute__((aligned(16)));        /* H(k ^ ipad) state */
+	uint8_t opad[32] __attribute__((aligned(16)));        /* H(k ^ opad) state */
+	uint8_t aes_enc[15 * 16] __attribute__((aligned(16))); /* round keys */
 };
 
+/* The key set. The header shares the first cache line with the SRTP keys'
+ * small fields: one line answers "which suite, is it plain" for a packet. */
 struct xs_srtp_keys {
-	struct xs_dir_keys rtp;
-	struct xs_dir_keys rtcp;
 	uint32_t suite;
 	uint32_t flags;
 	uint8_t rtp_plain;  /* RTP passes unchanged (suite NONE) */
 	uint8_t rtcp_plain; /* RTCP passes unchanged (suite NONE, x-sipura without SRTCP) */
+	uint8_t pad[6];
+	struct xs_dir_keys rtp;
+	struct xs_dir_keys rtcp;
 } __attribute__((aligned(64)));
 
 /* RFC 3711 section 4.3.1 AES-CM key derivation with key_derivation_rate 0.
