@@ -180,8 +180,9 @@ enum xs_srtp_suite xs_srtp_keys_suite(const struct xs_srtp_keys *keys);
 
 /* Stream state. */
 void xs_srtp_stream_init(struct xs_srtp_stream *s, uint16_t window);
-/* Set the ROC (and sequence number) the next packet is expected near, as
- * srtp_set_stream_roc does: for streams joined mid-way. */
+/* Join a stream mid-way: bind the SSRC and take the index of the next packet
+ * to be roc << 16 | seq. With seq = that packet's sequence number this is what
+ * libsrtp 2.5's srtp_set_stream_roc() does (the differential test checks it). */
 void xs_srtp_stream_set_roc(struct xs_srtp_stream *s, uint32_t ssrc, uint32_t roc, uint16_t seq);
 uint32_t xs_srtp_stream_roc(const struct xs_srtp_stream *s);
 /* Forget the stream's SSRC and state: the next packet that authenticates binds it.
