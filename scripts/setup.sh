@@ -8,7 +8,7 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # One list of packages: the build, the reference implementations the tests check
 # against, and the tools the tests drive.
 packages=(
-  build-essential meson ninja-build pkg-config clang
+  build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
   libdpdk-dev dpdk libipsec-mb-dev libsrtp2-dev libssl-dev openssl
   liburcu-dev libcmocka-dev libsqlite3-dev libpcap-dev
   iproute2 python3
