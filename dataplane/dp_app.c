@@ -11,6 +11,7 @@
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
@@ -22,6 +23,14 @@
 #define RTE_LOGTYPE_XSDP RTE_LOGTYPE_USER1
 
 static unsigned app_gen; /* distinct DPDK object names when a process builds several */
+
+/* Flows on hugepages (rte_malloc) when EAL has them; see dp_flow.h. */
+static void *rte_mem_alloc(size_t size, size_t align)
+{
+	return rte_zmalloc("dp_flow", size, (unsigned)align);
+}
+
+static const struct dp_mem_ops rte_mem_ops = { rte_mem_alloc, rte_free };
 
 uint64_t dp_app_tsc_to_ns(const struct dp_ctx *ctx, uint64_t tsc)
 {
@@ -79,11 +88,15 @@ int dp_app_init(struct dp_ctx *ctx, const struct dp_conf *conf)
 			rte_eth_dev_count_avail());
 		return -ENODEV;
 	}
+	/* Before the first flow; every flow of a previous instance is gone. */
+	dp_flow_mem_set(rte_eal_has_hugepages() ? &rte_mem_ops : NULL);
+	RTE_LOG(INFO, XSDP, "flows in %s\n",
+		rte_eal_has_hugepages() ? "hugepage memory (rte_malloc)" : "the C heap (no hugepages)");
 	snprintf(name, sizeof(name), "dp_pool_%u", gen);
 	ctx->pool = rte_pktmbuf_pool_create(name, conf->mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					    (int)rte_socket_id());
 	ctx->table = dp_table_create(conf->flows_hint);
-	ctx->neigh = calloc(1, sizeof(*ctx->neigh));
+	ctx->neigh = rte_zmalloc("dp_neigh", sizeof(*ctx->neigh), RTE_CACHE_LINE_SIZE);
 	if (!ctx->pool || !ctx->table || !ctx->neigh)
 		return -ENOMEM;
 	rc = make_rings(ctx, gen);
@@ -159,12 +172,13 @@ void dp_app_fini(struct dp_ctx *ctx)
 	/* Every deferred free runs before the table goes. */
 	urcu_qsbr_barrier();
 	dp_table_destroy(ctx->table);
+	dp_flow_mem_set(NULL);
 	for (unsigned i = 0; i < ctx->n_workers; i++)
 		dp_worker_free(ctx->worker[i]);
 	for (unsigned p = 0; p < DP_MAX_PORTS; p++)
 		rte_ring_free(ctx->host_tx[p]);
 	rte_ring_free(ctx->neigh_ev);
-	free(ctx->neigh);
+	rte_free(ctx->neigh);
 	rte_mempool_free(ctx->pool);
 	memset(ctx, 0, sizeof(*ctx));
 }

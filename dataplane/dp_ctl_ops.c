@@ -65,7 +65,7 @@ static struct dp_flow_cfg *cfg_build(struct dp_ctx *ctx, const struct xs_dp_flow
 	}
 	*rc = resolve(ctx, c, why);
 	if (*rc) {
-		free(c);
+		dp_flow_cfg_free(c);
 		return NULL;
 	}
 	return c;
@@ -110,7 +110,7 @@ int dp_ops_flow_add(struct dp_ctx *ctx, const struct xs_dp_flow_msg *m, const ch
 		ks[d] = keyset_for(m, d, 1, NULL, 0, &rc, why);
 	f = rc ? NULL : dp_flow_new(cfg, ks[0], ks[1]);
 	if (!f) {
-		free(cfg);
+		dp_flow_cfg_free(cfg);
 		dp_keyset_free(ks[0]);
 		dp_keyset_free(ks[1]);
 		if (!rc) {
@@ -198,7 +198,7 @@ int dp_ops_flow_replace(struct dp_ctx *ctx, const struct xs_dp_flow_msg *m, cons
 			dp_flow_set_keys(f, d, ks[d]);
 	return 0;
 fail:
-	free(cfg);
+	dp_flow_cfg_free(cfg);
 	dp_keyset_free(ks[0]);
 	dp_keyset_free(ks[1]);
 	return rc;
@@ -241,13 +241,12 @@ int dp_ops_keys_set(struct dp_ctx *ctx, const struct xs_dp_keys_msg *k, const ch
 	suite = k->dir ? &f->cfg->wire.out_suite : &f->cfg->wire.in_suite;
 	if (*suite != k->crypto.suite) {
 		/* The transform changes: the configuration says so too. */
-		cfg = malloc(sizeof(*cfg));
+		cfg = dp_flow_cfg_dup(f->cfg);
 		if (!cfg) {
 			dp_keyset_free(ks);
 			*why = "out of memory";
 			return -ENOMEM;
 		}
-		*cfg = *f->cfg;
 		if (k->dir)
 			cfg->wire.out_suite = (uint8_t)k->crypto.suite;
 		else

@@ -7,6 +7,30 @@
 
 #include "dp_flow.h"
 
+static void *heap_alloc(size_t size, size_t align)
+{
+	void *p;
+
+	size = (size + align - 1) & ~(align - 1);
+	p = aligned_alloc(align, size);
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+static const struct dp_mem_ops heap_ops = { heap_alloc, free };
+static const struct dp_mem_ops *mem = &heap_ops;
+
+void dp_flow_mem_set(const struct dp_mem_ops *ops)
+{
+	mem = ops ? ops : &heap_ops;
+}
+
+bool dp_flow_mem_is_default(void)
+{
+	return mem == &heap_ops;
+}
+
 struct dp_table {
 	struct cds_lfht *ht;
 	uint64_t nflows;       /* written by the writer only */
@@ -167,7 +191,7 @@ static void flow_free_rcu(struct rcu_head *h)
 
 static void cfg_free_rcu(struct rcu_head *h)
 {
-	free(caa_container_of(h, struct dp_flow_cfg, rcu));
+	dp_flow_cfg_free(caa_container_of(h, struct dp_flow_cfg, rcu));
 }
 
 static void keyset_free_rcu(struct rcu_head *h)
@@ -257,11 +281,10 @@ int dp_table_foreach(struct dp_table *t, int (*fn)(struct dp_flow *f, void *arg)
 
 struct dp_flow *dp_flow_new(struct dp_flow_cfg *cfg, struct dp_keyset *in, struct dp_keyset *out)
 {
-	struct dp_flow *f = aligned_alloc(64, sizeof(*f));
+	struct dp_flow *f = mem->alloc(sizeof(*f), 64);
 
 	if (!f)
 		return NULL;
-	memset(f, 0, sizeof(*f));
 	f->cfg = cfg;
 	f->ks[XS_DP_DIR_IN] = in;
 	f->ks[XS_DP_DIR_OUT] = out;
@@ -282,15 +305,30 @@ void dp_flow_free(struct dp_flow *f)
 {
 	if (!f)
 		return;
-	free(f->cfg);
+	dp_flow_cfg_free(f->cfg);
 	dp_keyset_free(f->ks[0]);
 	dp_keyset_free(f->ks[1]);
-	free(f);
+	mem->free(f);
+}
+
+void dp_flow_cfg_free(struct dp_flow_cfg *c)
+{
+	if (c)
+		mem->free(c);
+}
+
+struct dp_flow_cfg *dp_flow_cfg_dup(const struct dp_flow_cfg *c)
+{
+	struct dp_flow_cfg *n = mem->alloc(sizeof(*n), 64);
+
+	if (n)
+		*n = *c;
+	return n;
 }
 
 struct dp_flow_cfg *dp_flow_cfg_new(const struct xs_dp_flow *wire)
 {
-	struct dp_flow_cfg *c = calloc(1, sizeof(*c));
+	struct dp_flow_cfg *c = mem->alloc(sizeof(*c), 64);
 
 	if (!c)
 		return NULL;
@@ -308,7 +346,7 @@ int dp_keyset_new(const struct xs_dp_crypto *c, uint32_t gen, const struct dp_ke
 	int rc = 0;
 
 	*out = NULL;
-	ks = calloc(1, sizeof(*ks));
+	ks = mem->alloc(sizeof(*ks), 64);
 	if (!ks)
 		return -ENOMEM;
 	ks->gen = gen;
@@ -347,7 +385,7 @@ int dp_keyset_new(const struct xs_dp_crypto *c, uint32_t gen, const struct dp_ke
 		rc = xs_srtp_keys_create(&pol, &ks->keys);
 		explicit_bzero(&pol, sizeof(pol));
 		if (rc) {
-			free(ks);
+			mem->free(ks);
 			return rc;
 		}
 	}
@@ -360,5 +398,5 @@ void dp_keyset_free(struct dp_keyset *ks)
 	if (!ks)
 		return;
 	xs_srtp_keys_free(ks->keys);
-	free(ks);
+	mem->free(ks);
 }

@@ -58,6 +58,9 @@ struct dp_worker {
 	/* Burst scratch. */
 	struct dp_pkt pk[DP_BURST] __rte_cache_aligned;
 	struct dp_item item[DP_BURST];
+	struct dp_flow *lf[DP_BURST];             /* looked-up flows of the UDP frames */
+	uint8_t lidx[DP_BURST];                   /* their index in the burst */
+	uint8_t lnode[DP_BURST];                  /* DP_NODE_RTP or DP_NODE_RTCP */
 	uint16_t order[DP_BURST];
 	struct xs_srtp_op ops[DP_BURST];
 	struct xs_srtp_xform xf[DP_BURST][2];

@@ -2,9 +2,13 @@
 /*
  * xsrelay-dp: EAL arguments, then its own after "--". This file only parses
  * arguments and launches (dp_app.c does the work); only main() exits.
+ * Memory: hugepages when the host has free ones (flows then live there too,
+ * see dp_flow.h); with none, and no memory option given, --no-huge is added.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <glob.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,12 +128,64 @@ static int parse_args(int argc, char **argv, struct dp_conf *c)
 	return 0;
 }
 
+/* Does the host have a free hugepage of any size? */
+static bool have_free_hugepages(void)
+{
+	glob_t g;
+	bool any = false;
+
+	if (glob("/sys/kernel/mm/hugepages/hugepages-*/free_hugepages", 0, NULL, &g))
+		return false;
+	for (size_t i = 0; i < g.gl_pathc && !any; i++) {
+		FILE *f = fopen(g.gl_pathv[i], "r");
+		unsigned long n = 0;
+
+		if (f) {
+			any = fscanf(f, "%lu", &n) == 1 && n > 0;
+			fclose(f);
+		}
+	}
+	globfree(&g);
+	return any;
+}
+
+/* Hugepages when the host has them; when it has none and the EAL arguments
+ * (before "--") say nothing about memory, add --no-huge -m 512. Returns the argv to
+ * give EAL (argv itself, or a copy with one more entry). */
+static char **eal_memory_args(int *argc, char **argv)
+{
+	static const char *const mem_opts[] = { "--no-huge", "--huge-dir", "--socket-mem", "-m",
+						"--huge-unlink", "--legacy-mem", "--in-memory" };
+	char **out;
+	int i;
+
+	for (i = 1; i < *argc && strcmp(argv[i], "--"); i++)
+		for (size_t k = 0; k < sizeof(mem_opts) / sizeof(mem_opts[0]); k++)
+			if (!strncmp(argv[i], mem_opts[k], strlen(mem_opts[k])))
+				return argv;
+	if (have_free_hugepages())
+		return argv;
+	/* --no-huge alone gives EAL 64 MB, less than the default mbuf pool needs. */
+	out = calloc((size_t)*argc + 4, sizeof(*out));
+	if (!out)
+		return argv;
+	out[0] = argv[0];
+	out[1] = "--no-huge";
+	out[2] = "-m";
+	out[3] = "512";
+	memcpy(out + 4, argv + 1, sizeof(*out) * (size_t)(*argc - 1));
+	*argc += 3;
+	fprintf(stderr, "xsrelay-dp: no free hugepages: running with --no-huge -m 512\n");
+	return out;
+}
+
 int main(int argc, char **argv)
 {
 	static struct dp_ctx ctx;
 	struct dp_conf conf;
 	int n, rc;
 
+	argv = eal_memory_args(&argc, argv);
 	n = rte_eal_init(argc, argv);
 	if (n < 0) {
 		fprintf(stderr, "xsrelay-dp: EAL initialisation failed\n");

@@ -7,6 +7,8 @@
  *
  *   port 0: relay 10.0.0.1/24, 2001:db8::1/64   peer A 10.0.0.2, 2001:db8::2
  *   port 1: relay 10.0.1.1/24                   peer B 10.0.1.2
+ *           relay 2001:db8:1::1/64              peer B 2001:db8:1::2
+ *           relay 10.0.2.1/24 on VLAN 100       peer B 10.0.2.2
  */
 #ifndef DP_HARNESS_H
 #define DP_HARNESS_H
@@ -29,38 +31,61 @@
 #include "dp_test_frames.h"
 #include "dp_worker.h"
 
+#define H_MAXQ 2
+
 struct harness {
 	struct dp_ctx ctx;
-	struct rte_ring *rx[2], *tx[2];
+	struct rte_ring *rx[2], *tx[2];           /* queue 0 of each port */
+	struct rte_ring *rxq[2][H_MAXQ], *txq[2][H_MAXQ];
+	unsigned nq;                              /* queues per port */
 	struct rte_mempool *pool;
 	char sock[108];
 	int fd;
 	uint32_t seq;
 };
 
-static inline int h_eal(const char *prefix)
+/* EAL with lcores (an --lcores map: "0@0,1@1,2@1" gives two workers on a
+ * two-CPU host) and telemetry on or off. */
+static inline int h_eal_with(const char *prefix, const char *lcores, int telemetry)
 {
-	char fp[64];
-	char *argv[] = { "test", "--no-huge", "--no-shconf", "--no-pci", "-l", "0-1",
-			 "--log-level", "*:warning", "--no-telemetry", fp, NULL };
+	char fp[96], lc[64];
+	char *argv[] = { "test", "--no-huge", "--no-shconf", "--no-pci", lc, "--log-level",
+			 "*:warning", fp, telemetry ? NULL : "--no-telemetry", NULL };
+	int argc = telemetry ? 8 : 9;
 
 	snprintf(fp, sizeof(fp), "--file-prefix=%s", prefix);
-	return rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv);
+	snprintf(lc, sizeof(lc), "--lcores=%s", lcores);
+	return rte_eal_init(argc, argv);
 }
 
-static inline int h_start(struct harness *h, const char *prefix)
+static inline int h_eal(const char *prefix)
+{
+	return h_eal_with(prefix, "0-1", 0);
+}
+
+/* Two net_ring ports with nq RX and TX queues each (queue q of a port is
+ * polled by worker q % workers), the relay addresses of the header comment
+ * plus, on port 1, 2001:db8:1::1/64 and 10.0.2.1/24 on VLAN 100. */
+static inline int h_start_nq(struct harness *h, const char *prefix, unsigned nq)
 {
 	struct dp_conf c;
 	char name[32];
 
 	memset(h, 0, sizeof(*h));
+	h->nq = nq;
 	for (int p = 0; p < 2; p++) {
-		snprintf(name, sizeof(name), "h_rx%d", p);
-		h->rx[p] = rte_ring_create(name, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "h_tx%d", p);
-		h->tx[p] = rte_ring_create(name, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		for (unsigned q = 0; q < nq; q++) {
+			snprintf(name, sizeof(name), "h_rx%d_%u", p, q);
+			h->rxq[p][q] = rte_ring_create(name, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+			snprintf(name, sizeof(name), "h_tx%d_%u", p, q);
+			h->txq[p][q] = rte_ring_create(name, 1024, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (!h->rxq[p][q] || !h->txq[p][q])
+				return -1;
+		}
+		h->rx[p] = h->rxq[p][0];
+		h->tx[p] = h->txq[p][0];
 		snprintf(name, sizeof(name), "net_ring_h%d", p);
-		if (rte_eth_from_rings(name, &h->rx[p], 1, &h->tx[p], 1, 0) != p)
+		if (rte_eth_from_rings(name, h->rxq[p], nq, h->txq[p], nq, 0) != p)
 			return -1;
 	}
 	h->pool = rte_pktmbuf_pool_create("h_pool", 4095, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
@@ -74,12 +99,19 @@ static inline int h_start(struct harness *h, const char *prefix)
 	dp_conf_add_local(&c, "0:10.0.0.1/24");
 	dp_conf_add_local(&c, "0:2001:db8::1/64");
 	dp_conf_add_local(&c, "1:10.0.1.1/24");
+	dp_conf_add_local(&c, "1:2001:db8:1::1/64");
+	dp_conf_add_local(&c, "1:10.0.2.1/24@100");
 	if (dp_app_init(&h->ctx, &c) || dp_app_start(&h->ctx))
 		return -1;
 	h->fd = xs_dp_client_connect(h->sock);
 	if (h->fd < 0 || xs_dp_client_hello(h->fd, ++h->seq))
 		return -1;
 	return 0;
+}
+
+static inline int h_start(struct harness *h, const char *prefix)
+{
+	return h_start_nq(h, prefix, 1);
 }
 
 static inline void h_stop(struct harness *h)
@@ -89,28 +121,38 @@ static inline void h_stop(struct harness *h)
 	dp_app_fini(&h->ctx);
 }
 
-/* Inject one frame on port p. */
-static inline void h_send(struct harness *h, int p, const uint8_t *frame, uint32_t len)
+/* Inject one frame on RX queue q of port p. */
+static inline void h_send_q(struct harness *h, int p, unsigned q, const uint8_t *frame,
+			    uint32_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(h->pool);
 
 	memcpy(rte_pktmbuf_append(m, (uint16_t)len), frame, len);
-	while (rte_ring_enqueue(h->rx[p], m))
+	while (rte_ring_enqueue(h->rxq[p][q], m))
 		usleep(100);
 }
 
-/* Receive one frame from port p within ms milliseconds. Length, or 0. */
+/* Inject one frame on port p (queue 0). */
+static inline void h_send(struct harness *h, int p, const uint8_t *frame, uint32_t len)
+{
+	h_send_q(h, p, 0, frame, len);
+}
+
+/* Receive one frame from any TX queue of port p within ms milliseconds.
+ * Length, or 0. */
 static inline uint32_t h_recv(struct harness *h, int p, uint8_t *frame, unsigned ms)
 {
 	struct rte_mbuf *m;
 	uint32_t len;
 
 	for (unsigned i = 0; i < ms * 10; i++) {
-		if (rte_ring_dequeue(h->tx[p], (void **)&m) == 0) {
-			len = rte_pktmbuf_data_len(m);
-			memcpy(frame, rte_pktmbuf_mtod(m, void *), len);
-			rte_pktmbuf_free(m);
-			return len;
+		for (unsigned q = 0; q < h->nq; q++) {
+			if (rte_ring_dequeue(h->txq[p][q], (void **)&m) == 0) {
+				len = rte_pktmbuf_data_len(m);
+				memcpy(frame, rte_pktmbuf_mtod(m, void *), len);
+				rte_pktmbuf_free(m);
+				return len;
+			}
 		}
 		usleep(100);
 	}
@@ -120,8 +162,16 @@ static inline uint32_t h_recv(struct harness *h, int p, uint8_t *frame, unsigned
 /* Let the relay drain everything queued so far. */
 static inline void h_settle(struct harness *h)
 {
-	for (int i = 0; i < 100 && (rte_ring_count(h->rx[0]) || rte_ring_count(h->rx[1])); i++)
+	for (int i = 0; i < 100; i++) {
+		unsigned pending = 0;
+
+		for (int p = 0; p < 2; p++)
+			for (unsigned q = 0; q < h->nq; q++)
+				pending += rte_ring_count(h->rxq[p][q]);
+		if (!pending)
+			break;
 		usleep(1000);
+	}
 	usleep(20000);
 }
 
