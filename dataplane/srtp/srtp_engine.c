@@ -74,6 +74,27 @@ static inline uint32_t be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Tags are 4, 10 or 12 bytes: fixed-size copies the compiler turns into moves,
+ * where a variable-length memcpy becomes a slow-starting rep movs. */
+static inline void copy_tag(uint8_t *dst, const uint8_t *src, unsigned n)
+{
+	switch (n) {
+	case 4:
+		memcpy(dst, src, 4);
+		break;
+	case 10:
+		memcpy(dst, src, 8);
+		memcpy(dst + 8, src + 8, 2);
+		break;
+	case 12:
+		memcpy(dst, src, 8);
+		memcpy(dst + 8, src + 8, 4);
+		break;
+	default:
+		memcpy(dst, src, n);
+	}
+}
+
 static inline void put_be32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 24);
@@ -425,7 +446,7 @@ static bool unprotect_prepare(struct xs_srtp_engine *eng, struct xs_srtp_op *op,
 	if (dk->auth != XS_AUTH_NULL) {
 		uint8_t *tag = op->pkt + op->len - dk->tag_len;
 		struct hash_req *h = &eng->hreq[(*nreq)++];
-		memcpy(sc->tag_rx, tag, dk->tag_len);
+		copy_tag(sc->tag_rx, tag, dk->tag_len);
 		h->src = op->pkt;
 		h->len = op->len - dk->tag_len;
 		if (!op->rtcp) {
@@ -446,7 +467,7 @@ static void restore_tag(struct xs_srtp_op *op, const struct op_scratch *sc,
 			const struct xs_dir_keys *dk)
 {
 	if (!op->rtcp && dk->auth != XS_AUTH_NULL)
-		memcpy(op->pkt + op->len - dk->tag_len, sc->tag_rx, dk->tag_len);
+		copy_tag(op->pkt + op->len - dk->tag_len, sc->tag_rx, dk->tag_len);
 }
 
 /* True when committing earlier packets of this burst moved the stream so that
@@ -683,7 +704,7 @@ static void protect_pass(struct xs_srtp_engine *eng, struct xs_srtp_op *ops, uns
 		struct xs_srtp_op *op = &ops[eng->hreq[r].op];
 		if (op->status != XS_SRTP_OK)
 			continue;
-		memcpy(op->pkt + op->len, eng->sc[eng->hreq[r].op].tag_calc, eng->hreq[r].dk->tag_len);
+		copy_tag(op->pkt + op->len, eng->sc[eng->hreq[r].op].tag_calc, eng->hreq[r].dk->tag_len);
 		op->len += eng->hreq[r].dk->tag_len;
 	}
 }
