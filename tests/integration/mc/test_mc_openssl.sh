@@ -29,7 +29,7 @@
 #      exits 0 for a good certificate, non-zero for a tampered, wrong-CA or
 #      expired one; reissue reproduces its input byte for byte; --xml lines.
 set -u
-MC=${1:?usage: test_mc_openssl.sh PATH-TO-xsrelay-mc}
+MC=$(realpath "${1:?usage: test_mc_openssl.sh PATH-TO-xsrelay-mc}")
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
