@@ -9,6 +9,7 @@
  * and returns the process exit status. */
 int bench_crypto_main(int argc, char **argv);
 int bench_relay_main(int argc, char **argv);
+int bench_mc_main(int argc, char **argv);
 
 /* Helpers shared by subcommands (main.c). */
 uint64_t bench_now_ns(void);
