@@ -90,7 +90,7 @@ static const struct a_info table[] = {
 	{ "srtp_kdf", A_ENUM, OFF(srtp_kdf), 0, 0, kdf_names, "rfc3711",
 	  "Session keys: rfc3711 = RFC 3711 AES-CM KDF, direct = master key and salt used as session keys" },
 	{ "srtp_salt_len", A_ENUM, OFF(srtp_salt_len), 0, 0, salt_names, "16",
-	  "Salt bytes the transform uses of the 16 sent: 14 = first 14 as RFC 3711, 16 = all XORed into the IV" },
+	  "Salt bytes used of the 16 sent, with srtp_kdf=direct: 14 = first 14 as RFC 3711, 16 = all XORed into the IV (the RFC 3711 KDF reads the first 14 either way)" },
 	{ "srtp_auth_key_len", A_U8, OFF(srtp_auth_key_len), 16, 20, NULL, "16",
 	  "Session authentication key bytes derived by the RFC 3711 KDF (HMAC-MD5 block-friendly 16)" },
 	{ "srtcp", A_ENUM, OFF(srtcp), 0, 0, srtcp_names, "encrypted",
