@@ -116,6 +116,21 @@ static char *get_param(const char *arg, size_t *len)
 	return buf;
 }
 
+/* Reads and decodes a Mini_Certificate parameter (argument or "-" for stdin):
+ * 0, or the exit status for the error it reported. */
+static int read_mc(const char *arg, struct xsp_mc *mc, uint8_t ca_n[XSP_CA_MOD_LEN])
+{
+	size_t len;
+	char *text = get_param(arg, &len);
+	enum xsp_err e;
+
+	if (text == NULL)
+		return 1;
+	e = xsp_mc_param_decode(text, len, mc, ca_n);
+	free(text);
+	return e == XSP_OK ? 0 : fail(e, "MINI-CERTIFICATE");
+}
+
 static enum xsp_err load_ca(const char *path, struct xsp_ca **ca)
 {
 	enum xsp_err e = xsp_ca_load(path, ca);
@@ -247,17 +262,12 @@ static int cmd_show(const char *arg, const char *ca_path)
 	uint8_t ca_n[XSP_CA_MOD_LEN];
 	char name[XSP_MC_NAME_LEN + 1], id[XSP_MC_ID_LEN + 1], fpr[XSP_CA_FPR_LEN];
 	char when[XSP_EXPIRY_TEXT_LEN];
-	size_t len;
-	char *text = get_param(arg, &len);
 	enum xsp_err e, ve;
 	bool expired;
+	int rc = read_mc(arg, &mc, ca_n);
 
-	if (text == NULL)
-		return 1;
-	e = xsp_mc_param_decode(text, len, &mc, ca_n);
-	free(text);
-	if (e != XSP_OK)
-		return fail(e, "MINI-CERTIFICATE");
+	if (rc)
+		return rc;
 	e = xsp_ca_from_modulus(ca_n, &embedded);
 	if (e != XSP_OK)
 		return fail(e, "the CA modulus in the MINI-CERTIFICATE");
@@ -309,20 +319,11 @@ static int cmd_reissue(const char *xml, const char *ca_path, const char *arg, co
 	struct xsp_ca *ca = NULL;
 	uint8_t ca_n[XSP_CA_MOD_LEN], expiry[XSP_EXPIRY_LEN];
 	char out[XSP_MC_PARAM_LEN + 1];
-	size_t len;
-	char *text;
 	enum xsp_err e;
 	int rc = check_fields(name, id, expire, expiry);
 
-	if (rc)
+	if (rc || (rc = read_mc(arg, &mc, ca_n)) != 0)
 		return rc;
-	text = get_param(arg, &len);
-	if (text == NULL)
-		return 1;
-	e = xsp_mc_param_decode(text, len, &mc, ca_n);
-	free(text);
-	if (e != XSP_OK)
-		return fail(e, "MINI-CERTIFICATE");
 	if (name != NULL)
 		xsp_mc_set_name(&mc, name);
 	if (id != NULL)
