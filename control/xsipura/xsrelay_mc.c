@@ -40,6 +40,9 @@ static const char usage[] =
 	"      new RSA-1024 CA key: OUT in the gen_mc format (two base64 lines,\n"
 	"      modulus then private exponent), OUT.pem as PKCS#8 PEM; mode 0600;\n"
 	"      existing files are not overwritten.\n"
+	"  xsrelay-mc ca-convert IN OUT --to pem|gen_mc\n"
+	"      writes the CA key IN (either format) to OUT in the format named;\n"
+	"      mode 0600, an existing OUT is not overwritten.\n"
 	"  xsrelay-mc show MINI-CERTIFICATE|- [--ca CA-KEY]\n"
 	"      decodes a Mini_Certificate parameter (argument, or stdin for '-');\n"
 	"      exit 0 only if the signature verifies (against the embedded CA\n"
@@ -231,6 +234,30 @@ static int cmd_ca_new(const char *out)
 	return e == XSP_OK ? 0 : (e == XSP_E_CRYPTO || e == XSP_E_NOMEM ? 1 : EXIT_BAD_INPUT);
 }
 
+static int cmd_ca_convert(const char *in, const char *out, const char *to)
+{
+	struct xsp_ca *ca = NULL;
+	enum xsp_ca_format fmt;
+	enum xsp_err e;
+
+	if (strcmp(to, "pem") == 0)
+		fmt = XSP_CA_FORMAT_PEM;
+	else if (strcmp(to, "gen_mc") == 0)
+		fmt = XSP_CA_FORMAT_GEN_MC;
+	else
+		return usage_error("--to takes pem or gen_mc");
+	e = load_ca(in, &ca);
+	if (e != XSP_OK)
+		return fail(e, in);
+	e = xsp_ca_save(ca, fmt, out, false);
+	xsp_ca_free(ca);
+	if (e != XSP_OK)
+		return fail(e, out);
+	fprintf(stderr, "xsrelay-mc: wrote %s (%s), mode 0600\n", out,
+		fmt == XSP_CA_FORMAT_PEM ? "PKCS#8 PEM" : "gen_mc format");
+	return 0;
+}
+
 static void print_text(const char *label, const char *s)
 {
 	printf("%s: ", label);
@@ -369,7 +396,7 @@ int main(int argc, char **argv)
 {
 	char *pos[8];
 	int npos = 0;
-	const char *xml = NULL, *ca = NULL, *name = NULL, *id = NULL, *expire = NULL;
+	const char *xml = NULL, *ca = NULL, *name = NULL, *id = NULL, *expire = NULL, *to = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -397,6 +424,8 @@ int main(int argc, char **argv)
 			opt = &id;
 		else if (strcmp(a, "--expire") == 0)
 			opt = &expire;
+		else if (strcmp(a, "--to") == 0)
+			opt = &to;
 		if (opt != NULL) {
 			if (i + 1 >= argc)
 				return usage_error("option needs a value");
@@ -412,26 +441,31 @@ int main(int argc, char **argv)
 	if (xml != NULL && !valid_line_no(xml))
 		return usage_error("--xml needs a line number");
 	if (npos >= 1 && strcmp(pos[0], "assumptions") == 0) {
-		if (npos != 1 || xml || ca || name || id || expire)
+		if (npos != 1 || xml || ca || name || id || expire || to)
 			return usage_error("usage: xsrelay-mc assumptions");
 		return cmd_assumptions();
 	}
 	if (npos >= 1 && strcmp(pos[0], "ca-new") == 0) {
-		if (npos != 2 || xml || ca || name || id || expire)
+		if (npos != 2 || xml || ca || name || id || expire || to)
 			return usage_error("usage: xsrelay-mc ca-new OUT");
 		return cmd_ca_new(pos[1]);
 	}
+	if (npos >= 1 && strcmp(pos[0], "ca-convert") == 0) {
+		if (npos != 3 || to == NULL || xml || ca || name || id || expire)
+			return usage_error("usage: xsrelay-mc ca-convert IN OUT --to pem|gen_mc");
+		return cmd_ca_convert(pos[1], pos[2], to);
+	}
 	if (npos >= 1 && strcmp(pos[0], "show") == 0) {
-		if (npos != 2 || xml || name || id || expire)
+		if (npos != 2 || xml || name || id || expire || to)
 			return usage_error("usage: xsrelay-mc show MINI-CERTIFICATE [--ca CA-KEY]");
 		return cmd_show(pos[1], ca);
 	}
 	if (npos >= 1 && strcmp(pos[0], "reissue") == 0) {
-		if (npos != 3 || ca)
+		if (npos != 3 || ca || to)
 			return usage_error("usage: xsrelay-mc reissue CA-KEY MINI-CERTIFICATE [--name N] [--id I] [--expire D]");
 		return cmd_reissue(xml, pos[1], pos[2], name, id, expire);
 	}
-	if (npos != 4 || ca || name || id || expire)
+	if (npos != 4 || ca || name || id || expire || to)
 		return usage_error("expected CA-KEY USER-NAME USER-ID EXPIRE-DATE");
 	return cmd_mint(xml, pos);
 }

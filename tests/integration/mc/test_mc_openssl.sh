@@ -165,6 +165,22 @@ check "mint with the PEM CA key" test "$(wc -l < out_pem)" = 2
 check "show --ca (gen_mc) accepts a PEM-minted certificate" test "$(status "$MC" show "$(head -1 out_pem)" --ca ca_key)" = 0
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out ossl_ca.pem 2>/dev/null
 check "an openssl-generated RSA-1024 PEM key works as CA-KEY" test "$(status "$MC" ossl_ca.pem Bob 3001 "00:00:00 1/1/40")" = 0
+# ca-convert, both ways, checked against openssl's own reading of the keys
+"$MC" ca-convert ossl_ca.pem ossl_ca.genmc --to gen_mc 2>/dev/null
+check "ca-convert PEM -> gen_mc: line 1 = openssl's modulus" test \
+	"$(head -1 ossl_ca.genmc | base64 -d | od -An -tx1 -v | tr -d ' \n')" = \
+	"$(openssl rsa -in ossl_ca.pem -noout -modulus 2>/dev/null | sed 's/^Modulus=//' | tr A-F a-f)"
+check "ca-convert PEM -> gen_mc: line 2 = openssl's private exponent" test \
+	"$(sed -n 2p ossl_ca.genmc | base64 -d | od -An -tx1 -v | tr -d ' \n' | sed 's/^\(00\)*//')" = \
+	"$(openssl rsa -in ossl_ca.pem -noout -text 2>/dev/null |
+		awk '/^privateExponent:/{f=1;next} /^prime1:/{f=0} f' | tr -d ' :\n' | sed 's/^\(00\)*//')"
+check "ca-convert output is mode 0600" test "$(stat -c %a ossl_ca.genmc)" = 600
+"$MC" ca-convert ossl_ca.genmc back.pem --to pem 2>/dev/null
+check "ca-convert gen_mc -> PEM: openssl finds the same key, and it checks out" bash -c \
+	"openssl rsa -in back.pem -check -noout 2>/dev/null | grep -q 'RSA key ok' &&
+	 test \"\$(openssl rsa -in back.pem -noout -modulus 2>/dev/null)\" = \"\$(openssl rsa -in ossl_ca.pem -noout -modulus 2>/dev/null)\""
+check "ca-convert refuses to overwrite" test "$(status "$MC" ca-convert ossl_ca.pem back.pem --to pem)" = 2
+check "ca-convert with a bad --to: exit 2" test "$(status "$MC" ca-convert ossl_ca.pem x.key --to der)" = 2
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out big.pem 2>/dev/null
 check "an RSA-2048 CA key is refused (exit 2)" test "$(status "$MC" big.pem Bob 3001 "00:00:00 1/1/40")" = 2
 
