@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The fast-path link: connection, hello, flows from calls, counters. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "dp_client.h"
+#include "dp_codec.h"
+#include "dp_link.h"
+
+struct dp_link {
+	char path[XSD_PATH_MAX];
+	int fd;
+	uint32_t seq;
+	bool warned; /* "fast path not reachable" logged once per outage */
+};
+
+struct dp_link *dp_link_create(const char *path)
+{
+	struct dp_link *l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	snprintf(l->path, sizeof(l->path), "%s", path);
+	l->fd = -1;
+	return l;
+}
+
+void dp_link_free(struct dp_link *l)
+{
+	if (!l)
+		return;
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l);
+}
+
+bool dp_link_up(const struct dp_link *l)
+{
+	return l && l->fd >= 0;
+}
+
+static void link_down(struct xsd *d, int err)
+{
+	struct dp_link *l = d->dp;
+	if (l->fd < 0)
+		return;
+	close(l->fd);
+	l->fd = -1;
+	xsd_log(XSD_LOG_WARN, "fast path %s: link lost (%s); reconnecting, flows will be "
+		"re-programmed", l->path, strerror(err));
+}
+
+/* A request answered by ACK/ERROR: 0, a positive errno from the fast path, or
+ * -errno for the link (which is then closed). */
+static int simple(struct xsd *d, uint16_t type, const void *body, size_t len)
+{
+	struct dp_link *l = d->dp;
+	if (l->fd < 0)
+		return -ENOTCONN;
+	int rc = xs_dp_client_simple(l->fd, type, ++l->seq, body, len);
+	if (rc < 0)
+		link_down(d, -rc);
+	return rc;
+}
+
+static void set_addr(struct xs_dp_addr *a, const struct xsd_iface *f, uint16_t port)
+{
+	*a = f->addr;
+	a->port = port;
+}
+
+static void key_to_crypto(const struct call_key *k, struct xs_dp_crypto *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->suite = k->suite;
+	c->flags = k->flags;
+	memcpy(c->master_key, k->key, sizeof(c->master_key));
+	memcpy(c->master_salt, k->salt, sizeof(c->master_salt));
+	c->key_len = k->key_len;
+	c->salt_len = k->salt_len;
+	c->xsipura = k->xsipura;
+}
+
+void dp_flow_msg_for(const struct xsd *d, const struct call *c, int leg, int m,
+		     struct xs_dp_flow_msg *msg)
+{
+	const struct call_stream *in = &c->leg[leg].media[m];
+	const struct call_stream *out = &c->leg[!leg].media[m];
+	struct xs_dp_flow *f = &msg->flow;
+	memset(msg, 0, sizeof(*msg));
+	set_addr(&f->local, &d->iface[in->iface], in->relay_port);
+	set_addr(&f->out_src, &d->iface[out->iface], out->relay_port);
+	f->out_dst = out->peer;
+	f->src_policy = XS_DP_SRC_LATCH;
+	f->in_suite = in->rx.suite;
+	f->out_suite = out->tx.suite;
+	f->cookie = c->id;
+	if (in->rtcp_mux)
+		f->flags |= XS_DP_FLOW_F_RTCP_MUX_IN;
+	if (out->rtcp_mux)
+		f->flags |= XS_DP_FLOW_F_RTCP_MUX_OUT;
+	if (in->rx.suite) {
+		f->flags |= XS_DP_FLOW_F_IN_KEYS;
+		key_to_crypto(&in->rx, &msg->in);
+	}
+	if (out->tx.suite) {
+		f->flags |= XS_DP_FLOW_F_OUT_KEYS;
+		key_to_crypto(&out->tx, &msg->out);
+	}
+}
+
+/* Both flows of media m; ADD, or REPLACE (state kept) when the flow exists. */
+static int program_media(struct xsd *d, struct call *c, int m)
+{
+	struct xs_dp_flow_msg msg;
+	int rc = 0;
+	for (int leg = 0; leg < 2 && !rc; leg++) {
+		dp_flow_msg_for(d, c, leg, m, &msg);
+		rc = simple(d, XS_DP_MSG_FLOW_ADD, &msg, sizeof(msg));
+		if (rc == EEXIST)
+			rc = simple(d, XS_DP_MSG_FLOW_REPLACE, &msg, sizeof(msg));
+		OPENSSL_cleanse(&msg, sizeof(msg));
+		if (rc > 0) {
+			char a[64];
+			xsd_log(XSD_LOG_ERR, "call %s: fast path refused the flow on %s: %s",
+				c->call_id, xs_dp_addr_str(&msg.flow.local, a, sizeof(a)),
+				strerror(rc));
+		}
+	}
+	return rc;
+}
+
+static bool media_active(const struct call *c, int m)
+{
+	return !c->leg[0].media[m].disabled && !c->leg[1].media[m].disabled &&
+	       c->leg[0].media[m].relay_port && c->leg[1].media[m].relay_port &&
+	       c->leg[0].media[m].peer.family && c->leg[1].media[m].peer.family;
+}
+
+int dp_program_call(struct xsd *d, struct call *c)
+{
+	if (c->state != CALL_ANSWERED)
+		return 0;
+	for (int m = 0; m < c->leg[0].nmedia && m < c->leg[1].nmedia; m++) {
+		if (!media_active(c, m))
+			continue;
+		int rc = program_media(d, c, m);
+		if (rc) {
+			d->cnt.dp_errors++;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void dp_remove_call(struct xsd *d, const struct call *c)
+{
+	for (int m = 0; m < c->leg[0].nmedia && m < c->leg[1].nmedia; m++)
+		for (int leg = 0; leg < 2; leg++) {
+			const struct call_stream *s = &c->leg[leg].media[m];
+			if (!s->relay_port)
+				continue;
+			struct xs_dp_flow_ref ref = { 0 };
+			set_addr(&ref.local, &d->iface[s->iface], s->relay_port);
+			int rc = simple(d, XS_DP_MSG_FLOW_DEL, &ref, sizeof(ref));
+			if (rc > 0 && rc != ENOENT)
+				d->cnt.dp_errors++;
+		}
+}
+
+int dp_flow_info(struct xsd *d, const struct call *c, int leg, int media,
+		 struct xs_dp_flow_info *out)
+{
+	struct dp_link *l = d->dp;
+	const struct call_stream *s = &c->leg[leg].media[media];
+	uint8_t buf[1024];
+	struct xs_dp_flow_ref ref = { 0 };
+	if (l->fd < 0 || !s->relay_port)
+		return -1;
+	set_addr(&ref.local, &d->iface[s->iface], s->relay_port);
+	long n = xs_dp_client_call(l->fd, XS_DP_MSG_FLOW_GET, ++l->seq, &ref, sizeof(ref), buf,
+				   sizeof(buf));
+	if (n < 0) {
+		link_down(d, (int)-n);
+		return -1;
+	}
+	const struct xs_dp_hdr *h;
+	if (xs_dp_reply_check(buf, (size_t)n, &h, NULL) || h->type != XS_DP_MSG_FLOW_INFO ||
+	    (size_t)n < sizeof(*h) + sizeof(struct xs_dp_info_batch) + sizeof(*out))
+		return -1;
+	memcpy(out, buf + sizeof(*h) + sizeof(struct xs_dp_info_batch), sizeof(*out));
+	return 0;
+}
+
+int dp_stats(struct xsd *d, struct xs_dp_stats *out)
+{
+	struct dp_link *l = d->dp;
+	uint8_t buf[2048];
+	if (l->fd < 0)
+		return -1;
+	long n = xs_dp_client_call(l->fd, XS_DP_MSG_STATS_GET, ++l->seq, NULL, 0, buf,
+				   sizeof(buf));
+	if (n < 0) {
+		link_down(d, (int)-n);
+		return -1;
+	}
+	const struct xs_dp_hdr *h;
+	if (xs_dp_reply_check(buf, (size_t)n, &h, NULL) || h->type != XS_DP_MSG_STATS ||
+	    (size_t)n < sizeof(*h) + sizeof(*out))
+		return -1;
+	memcpy(out, buf + sizeof(*h), sizeof(*out));
+	return 0;
+}
+
+static void reprogram_one(struct call *c, void *arg)
+{
+	struct xsd *d = arg;
+	if (dp_link_up(d->dp))
+		dp_program_call(d, c);
+}
+
+static void try_connect(struct xsd *d)
+{
+	struct dp_link *l = d->dp;
+	int fd = xs_dp_client_connect(l->path);
+	if (fd < 0) {
+		if (!l->warned)
+			xsd_log(XSD_LOG_WARN, "fast path %s not reachable (%s); calls are kept and "
+				"will be programmed when it is", l->path, strerror(-fd));
+		l->warned = true;
+		return;
+	}
+	struct timeval tv = { .tv_sec = XS_DP_LINK_TIMEOUT_MS / 1000,
+			      .tv_usec = (XS_DP_LINK_TIMEOUT_MS % 1000) * 1000 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	int rc = xs_dp_client_hello(fd, ++l->seq);
+	if (rc) {
+		xsd_log(XSD_LOG_ERR, "fast path %s refused our hello (%s): version or struct "
+			"sizes differ; rebuild both from the same tree", l->path,
+			rc > 0 ? strerror(rc) : strerror(-rc));
+		close(fd);
+		return;
+	}
+	l->fd = fd;
+	l->warned = false;
+	d->cnt.dp_connects++;
+	d->cnt.dp_reprograms++;
+	xsd_log(XSD_LOG_INFO, "fast path %s connected; programming %zu calls", l->path,
+		d->calls.count);
+	call_foreach(&d->calls, reprogram_one, d);
+}
+
+/* The newest last-packet time of a call's flows, from a FLOW_DUMP. */
+static void poll_media(struct xsd *d)
+{
+	struct dp_link *l = d->dp;
+	static uint8_t buf[XS_DP_MSG_MAX];
+	uint32_t seq = ++l->seq;
+	struct xs_dp_flow_stats sum = { 0 };
+	uint64_t flows = 0;
+	long n = xs_dp_client_call(l->fd, XS_DP_MSG_FLOW_DUMP, seq, NULL, 0, buf, sizeof(buf));
+	for (;;) {
+		const struct xs_dp_hdr *h;
+		if (n < 0) {
+			link_down(d, (int)-n);
+			return;
+		}
+		if (xs_dp_reply_check(buf, (size_t)n, &h, NULL) || h->seq != seq)
+			return;
+		if (h->type != XS_DP_MSG_FLOW_INFO) {
+			if (h->type == XS_DP_MSG_DUMP_DONE) {
+				d->flow_sum = sum;
+				d->flows_live = flows;
+			}
+			return;
+		}
+		struct xs_dp_info_batch b;
+		memcpy(&b, buf + sizeof(*h), sizeof(b));
+		for (uint32_t i = 0; i < b.count; i++) {
+			struct xs_dp_flow_info fi;
+			size_t off = sizeof(*h) + sizeof(b) + i * sizeof(fi);
+			if (off + sizeof(fi) > (size_t)n)
+				break;
+			memcpy(&fi, buf + off, sizeof(fi));
+			struct call *c = call_by_id(&d->calls, fi.flow.cookie);
+#define XSD_SUM(name, help) sum.name += fi.stats.name;
+			XS_DP_FLOW_COUNTERS(XSD_SUM)
+#undef XSD_SUM
+			flows++;
+			int64_t t = (int64_t)(fi.stats.last_rx_ns / 1000000000ull);
+			if (c && t > c->last_media)
+				c->last_media = t;
+		}
+		n = xs_dp_client_recv(l->fd, buf, sizeof(buf));
+	}
+}
+
+void dp_link_tick(struct xsd *d)
+{
+	if (!dp_link_up(d->dp))
+		try_connect(d);
+	if (dp_link_up(d->dp))
+		poll_media(d);
+	d->dp_last_valid = dp_link_up(d->dp) && !dp_stats(d, &d->dp_last);
+}

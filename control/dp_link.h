@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * xsrelayd's link to the fast path (xsrelay-dp's control socket, or a kernel
+ * backend speaking the same messages): connects, says hello, turns calls into
+ * flows and keeps the fast path's table equal to the daemon's calls.
+ *
+ * When the fast path is absent or goes away, requests fail softly: the call
+ * state stays, the link is marked down, and the next dp_link_tick() reconnects
+ * and re-programs every answered call (media resumes within the tick period).
+ * Blocking requests with a receive timeout: the fast path answers in
+ * microseconds, and a dead one is noticed within XS_DP_LINK_TIMEOUT_MS.
+ */
+#ifndef XS_DP_LINK_H
+#define XS_DP_LINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <xsrelay/dp_proto.h>
+
+#include "xsrelayd.h"
+
+#define XS_DP_LINK_TIMEOUT_MS 1000
+
+struct dp_link *dp_link_create(const char *path);
+void dp_link_free(struct dp_link *l);
+bool dp_link_up(const struct dp_link *l);
+
+/* Reconnects if down (then re-programs every answered call); polls the flows'
+ * counters for media timeouts. Call about once a second. */
+void dp_link_tick(struct xsd *d);
+
+/* Adds or replaces both flows of every media line of an answered call.
+ * 0, or -1 (logged, counted; the link may be down: the next tick re-programs). */
+int dp_program_call(struct xsd *d, struct call *c);
+/* Removes the call's flows (best effort). */
+void dp_remove_call(struct xsd *d, const struct call *c);
+
+/* FLOW_GET of the flow on a leg's relay port; 0 or -1. */
+int dp_flow_info(struct xsd *d, const struct call *c, int leg, int media,
+		 struct xs_dp_flow_info *out);
+/* STATS; 0 or -1. */
+int dp_stats(struct xsd *d, struct xs_dp_stats *out);
+
+/* Filled in from a call: the flow for packets arriving at leg `leg`'s relay
+ * port of media line m. Exposed for tests. Holds keys: wipe after use. */
+void dp_flow_msg_for(const struct xsd *d, const struct call *c, int leg, int m,
+		     struct xs_dp_flow_msg *msg);
+
+#endif

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * One ng datagram in, one out: parse "<cookie> <dict>", answer a retransmitted
+ * cookie from the reply cache (so a command is never applied twice), run the
+ * command, cache and return "<cookie> <reply>". The reply uses the request's
+ * syntax (bencode or JSON). A datagram that does not parse gets an error
+ * reply when its cookie could be read, and none otherwise.
+ */
+#ifndef XS_NG_SERVER_H
+#define XS_NG_SERVER_H
+
+#include <stddef.h>
+
+#include "ng_codec.h"
+#include "xsrelayd.h"
+
+#define NG_REQUEST_MAX 65535
+#define NG_CACHE_SECONDS 30
+
+struct ng_cache;
+
+struct ng_cache *ng_cache_create(size_t buckets);
+void ng_cache_free(struct ng_cache *c);
+
+/* Handles one request; on return out holds the reply datagram (out->len 0: send
+ * nothing). The caller frees out with ng_out_free. */
+void ng_server_handle(struct xsd *d, struct ng_cache *cache, const char *req, size_t len,
+		      struct ng_out *out);
+
+/* Drops cache entries older than NG_CACHE_SECONDS. */
+void ng_cache_expire(struct ng_cache *c, int64_t now);
+
+#endif

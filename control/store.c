@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The SQLite store: one table, one row per call. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "xsrelayd.h"
+
+/* Bump when struct call changes shape in a way its size does not show. */
+#define STORE_LAYOUT 1
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *put, *del;
+};
+
+static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "%s", msg ? msg : "sqlite error");
+	sqlite3_free(msg);
+	return -1;
+}
+
+struct store *store_open(const char *path, char *err, size_t errlen)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	/* Create it private before SQLite opens it: it will hold keys. */
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(s);
+		return NULL;
+	}
+	fchmod(fd, 0600);
+	close(fd);
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	if (exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+		 "PRAGMA secure_delete=ON;"
+		 "CREATE TABLE IF NOT EXISTS calls (call_id TEXT PRIMARY KEY, id INTEGER NOT NULL,"
+		 " layout INTEGER NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL);",
+		 err, errlen))
+		goto fail;
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO calls VALUES (?1, ?2, ?3, ?4, ?5)",
+			       -1, &s->put, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "DELETE FROM calls WHERE call_id = ?1", -1, &s->del,
+			       NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	/* The WAL and shared-memory files hold keys too. */
+	char side[XSD_PATH_MAX + 8];
+	snprintf(side, sizeof(side), "%s-wal", path);
+	chmod(side, 0600);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	chmod(side, 0600);
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	sqlite3_finalize(s->put);
+	sqlite3_finalize(s->del);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int store_save(struct store *s, const struct call *c)
+{
+	if (!s)
+		return 0;
+	struct call copy = *c;
+	copy.hnext = copy.inext = NULL;
+	sqlite3_reset(s->put);
+	sqlite3_bind_text(s->put, 1, c->call_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->put, 2, (sqlite3_int64)c->id);
+	sqlite3_bind_int(s->put, 3, STORE_LAYOUT);
+	sqlite3_bind_int(s->put, 4, (int)sizeof(copy));
+	sqlite3_bind_blob(s->put, 5, &copy, sizeof(copy), SQLITE_TRANSIENT);
+	int rc = sqlite3_step(s->put);
+	sqlite3_reset(s->put);
+	sqlite3_clear_bindings(s->put);
+	OPENSSL_cleanse(&copy, sizeof(copy));
+	if (rc != SQLITE_DONE) {
+		xsd_log(XSD_LOG_ERR, "store: saving call %s failed: %s", c->call_id,
+			sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+int store_delete(struct store *s, const char *call_id)
+{
+	if (!s)
+		return 0;
+	sqlite3_reset(s->del);
+	sqlite3_bind_text(s->del, 1, call_id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s->del);
+	sqlite3_reset(s->del);
+	if (rc != SQLITE_DONE) {
+		xsd_log(XSD_LOG_ERR, "store: deleting call %s failed: %s", call_id,
+			sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+long store_load(struct store *s, void (*fn)(struct call *c, void *arg), void *arg,
+		long *skipped)
+{
+	sqlite3_stmt *q;
+	long n = 0;
+	*skipped = 0;
+	if (!s)
+		return 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT layout, size, data FROM calls", -1, &q, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const void *blob = sqlite3_column_blob(q, 2);
+		int len = sqlite3_column_bytes(q, 2);
+		if (sqlite3_column_int(q, 0) != STORE_LAYOUT ||
+		    sqlite3_column_int(q, 1) != (int)sizeof(struct call) ||
+		    len != (int)sizeof(struct call) || !blob) {
+			(*skipped)++;
+			continue;
+		}
+		struct call *c = malloc(sizeof(*c));
+		if (!c)
+			break;
+		memcpy(c, blob, sizeof(*c));
+		c->hnext = c->inext = NULL;
+		c->call_id[CALL_ID_MAX] = '\0';
+		fn(c, arg);
+		n++;
+	}
+	sqlite3_finalize(q);
+	return n;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * xsrelayd's embedded store: every live call, keys included, in one SQLite
+ * file, written before the ng reply is sent, read back at start-up so that a
+ * restarted daemon still knows its calls and re-programs the fast path.
+ *
+ * The file holds SRTP master keys: it is created mode 0600 and its directory
+ * should be the daemon's own. WAL journal, synchronous=NORMAL: a commit
+ * survives the daemon being killed (kill -9) at any point; a power loss may
+ * lose the last commits (the calls they describe are gone with the power too).
+ * A call is stored as its in-memory struct, tagged with a layout version: a
+ * build whose struct differs refuses the rows (logged) rather than misreading
+ * them.
+ *
+ * A NULL store (no store-path configured) accepts every save and loads nothing.
+ */
+#ifndef XS_STORE_H
+#define XS_STORE_H
+
+#include "call.h"
+
+struct store;
+
+/* Opens or creates the file. NULL with a reason in err on failure. */
+struct store *store_open(const char *path, char *err, size_t errlen);
+void store_close(struct store *s);
+/* 0 or -1 (logged). */
+int store_save(struct store *s, const struct call *c);
+int store_delete(struct store *s, const char *call_id);
+/* Calls fn for each stored call (a fresh allocation fn takes over or frees).
+ * Returns the number of rows loaded, or -1. Rows of another layout are skipped
+ * and counted in *skipped. */
+long store_load(struct store *s, void (*fn)(struct call *c, void *arg), void *arg,
+		long *skipped);
+
+#endif

@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * xsrelayd: the control daemon. One thread, one epoll loop: ng requests over
+ * UDP and a Unix datagram socket, the metrics port, a one-second tick (fast
+ * path link, counters, timeouts, reply cache), signals.
+ * Usage: xsrelayd [--config FILE] [--KEY VALUE ...]  (xsrelayd --help)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dp_link.h"
+#include "metrics.h"
+#include "ng_server.h"
+#include "store.h"
+#include "xsrelayd_conf.h"
+
+static enum xsd_log_level log_level = XSD_LOG_INFO;
+
+void xsd_log_set_level(enum xsd_log_level lvl)
+{
+	log_level = lvl;
+}
+
+void xsd_log(enum xsd_log_level lvl, const char *fmt, ...)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+	if (lvl > log_level)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "xsrelayd: %s: ", names[lvl]);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int64_t xsd_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
+}
+
+struct xsd_iface *xsd_iface_by_name(struct xsd *d, const char *name)
+{
+	for (unsigned i = 0; i < d->niface; i++)
+		if (!strcmp(d->iface[i].name, name))
+			return &d->iface[i];
+	return NULL;
+}
+
+void xsd_call_end(struct xsd *d, struct call *c, const char *reason)
+{
+	dp_remove_call(d, c);
+	for (int l = 0; l < 2; l++)
+		for (int m = 0; m < c->leg[l].nmedia; m++) {
+			const struct call_stream *s = &c->leg[l].media[m];
+			if (s->relay_port)
+				port_pool_put(&d->iface[s->iface].pool, s->relay_port);
+		}
+	if (store_delete(d->store, c->call_id))
+		d->cnt.store_errors++;
+	xsd_log(XSD_LOG_INFO, "call %s ended: %s", c->call_id, reason);
+	call_remove(&d->calls, c);
+}
+
+/* --- timeouts -------------------------------------------------------------------- */
+
+struct expiry_scan {
+	struct xsd *d;
+	int64_t now;
+	struct call *victims[256];
+	const char *why[256];
+	unsigned n;
+};
+
+static void scan_one(struct call *c, void *arg)
+{
+	struct expiry_scan *s = arg;
+	const struct xsd_config *cfg = &s->d->cfg;
+	const char *why = NULL;
+	if (s->n == 256)
+		return;
+	if (c->state == CALL_OFFERED && cfg->offer_timeout &&
+	    s->now - c->last_signal > (int64_t)cfg->offer_timeout)
+		why = "offer-timeout";
+	else if (c->state == CALL_ANSWERED && cfg->media_timeout && dp_link_up(s->d->dp)) {
+		int64_t last = c->last_media > c->last_signal ? c->last_media : c->last_signal;
+		if (s->now - last > (int64_t)cfg->media_timeout)
+			why = "media-timeout";
+	}
+	if (why) {
+		s->victims[s->n] = c;
+		s->why[s->n++] = why;
+	}
+}
+
+static void expire_calls(struct xsd *d)
+{
+	struct expiry_scan s = { .d = d, .now = xsd_now() };
+	call_foreach(&d->calls, scan_one, &s);
+	for (unsigned i = 0; i < s.n; i++) {
+		if (!strcmp(s.why[i], "media-timeout")) {
+			d->cnt.calls_timeout_media++;
+			xsd_log(XSD_LOG_INFO, "call %s: no media for %u s", s.victims[i]->call_id,
+				d->cfg.media_timeout);
+		} else {
+			d->cnt.calls_timeout_offer++;
+		}
+		xsd_call_end(d, s.victims[i], s.why[i]);
+	}
+}
+
+/* --- sockets --------------------------------------------------------------------- */
+
+static int udp_listen(const char *spec)
+{
+	char host[128], *port;
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICHOST |
+							  AI_NUMERICSERV }, *ai;
+	snprintf(host, sizeof(host), "%s", spec);
+	port = strrchr(host, ':');
+	if (!port)
+		return -EINVAL;
+	*port++ = '\0';
+	char *h = host;
+	if (*h == '[') {
+		h++;
+		h[strlen(h) - 1] = '\0';
+	}
+	if (getaddrinfo(h, port, &hints, &ai))
+		return -EINVAL;
+	int fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int rc = fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) ? -errno : fd;
+	freeaddrinfo(ai);
+	if (rc < 0 && fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static int tcp_listen(const char *spec)
+{
+	char host[128], *port;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST |
+							   AI_NUMERICSERV }, *ai;
+	snprintf(host, sizeof(host), "%s", spec);
+	port = strrchr(host, ':');
+	if (!port)
+		return -EINVAL;
+	*port++ = '\0';
+	if (getaddrinfo(host, port, &hints, &ai))
+		return -EINVAL;
+	int one = 1, fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	int rc = fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 16) ? -errno : fd;
+	freeaddrinfo(ai);
+	if (rc < 0 && fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* A Unix datagram socket created with the configured mode (umask while binding,
+ * so it is never more open than asked, not even for an instant). */
+static int unix_listen(const char *path, unsigned mode)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	mode_t old = umask(0777 & ~mode);
+	int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc || chmod(path, mode)) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+static void serve_dgram(struct xsd *d, struct ng_cache *cache, int fd)
+{
+	static char buf[NG_REQUEST_MAX + 1];
+	for (int burst = 0; burst < 64; burst++) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC, (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			return;
+		struct ng_out out;
+		if ((size_t)n > NG_REQUEST_MAX) {
+			d->cnt.ng_requests++;
+			d->cnt.ng_malformed++;
+			d->cnt.ng_errors++;
+			xsd_log(XSD_LOG_WARN, "ng: dropped a %zd-byte datagram (limit %d)", n,
+				NG_REQUEST_MAX);
+			continue;
+		}
+		ng_server_handle(d, cache, buf, (size_t)n, &out);
+		if (out.len && !out.oom && fl > sizeof(sa_family_t))
+			sendto(fd, out.buf, out.len, MSG_NOSIGNAL, (struct sockaddr *)&from, fl);
+		ng_out_free(&out);
+	}
+}
+
+/* --- start-up -------------------------------------------------------------------- */
+
+static void load_one(struct call *c, void *arg)
+{
+	struct xsd *d = arg;
+	bool ok = true;
+	for (int l = 0; l < 2 && ok; l++)
+		for (int m = 0; m < c->leg[l].nmedia && ok; m++) {
+			struct call_stream *s = &c->leg[l].media[m];
+			if (!s->relay_port)
+				continue;
+			if (s->iface >= d->niface || port_pool_take(&d->iface[s->iface].pool,
+								  s->relay_port))
+				ok = false;
+		}
+	if (!ok || call_insert(&d->calls, c)) {
+		xsd_log(XSD_LOG_WARN, "store: call %s does not fit this configuration (interface "
+			"or port range changed); dropped", c->call_id);
+		store_delete(d->store, c->call_id);
+		free(c);
+	}
+}
+
+static const char usage[] =
+	"usage: xsrelayd [--config FILE] [--SETTING VALUE ...]\n"
+	"  Media relay control daemon: rtpengine's ng protocol over UDP and a Unix\n"
+	"  datagram socket; programs xsrelay-dp. Settings (file: 'name = value';\n"
+	"  command line: --name value, which wins):\n"
+	"    interface      NAME/ADDRESS/MIN-MAX  relay address and port range (repeatable;\n"
+	"                   the first is the default for both legs)\n"
+	"    ng-udp         ADDR:PORT (default 127.0.0.1:2223; '' = off)\n"
+	"    ng-unix        PATH (default /run/xsrelay/ng.sock; '' = off)\n"
+	"    ng-unix-mode   octal permission bits of that socket (default 0660)\n"
+	"    dp-socket      the fast path's control socket (default /run/xsrelay/dp.sock)\n"
+	"    store          SQLite file for live calls and keys, mode 0600\n"
+	"                   (default /var/lib/xsrelay/calls.db; '' = none)\n"
+	"    metrics        ADDR:PORT for Prometheus text (default 127.0.0.1:9103; '' = off)\n"
+	"    media-timeout  seconds without media before a call ends (default 60; 0 = never)\n"
+	"    offer-timeout  seconds an unanswered offer lives (default 120)\n"
+	"    max-calls      (default 100000)\n"
+	"    sdes-suites    suites offered toward SRTP legs by default\n"
+	"    log-level      err|warn|info|debug (default info)\n";
+
+static int configure(struct xsd *d, int argc, char **argv)
+{
+	char err[256];
+	xsd_conf_defaults(d);
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--config") && i + 1 < argc &&
+		    xsd_conf_file(d, argv[i + 1], err, sizeof(err))) {
+			fprintf(stderr, "xsrelayd: %s\n", err);
+			return -1;
+		}
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(usage, stdout);
+			exit(0);
+		}
+		if (strncmp(argv[i], "--", 2) || i + 1 >= argc) {
+			fprintf(stderr, "xsrelayd: expected --SETTING VALUE, got '%s'\n%s", argv[i],
+				usage);
+			return -1;
+		}
+		if (strcmp(argv[i], "--config") &&
+		    xsd_conf_set(d, argv[i] + 2, argv[i + 1], err, sizeof(err))) {
+			fprintf(stderr, "xsrelayd: %s\n", err);
+			return -1;
+		}
+		i++;
+	}
+	if (!d->niface) {
+		fprintf(stderr, "xsrelayd: no relay interface configured (interface = "
+			"NAME/ADDRESS/MIN-MAX)\n");
+		return -1;
+	}
+	for (unsigned i = 0; i < d->niface; i++)
+		if (port_pool_init(&d->iface[i].pool, d->iface[i].port_min, d->iface[i].port_max)) {
+			fprintf(stderr, "xsrelayd: interface %s: bad port range\n", d->iface[i].name);
+			return -1;
+		}
+	xsd_log_set_level(!strcmp(d->cfg.log_level, "err") ? XSD_LOG_ERR :
+			  !strcmp(d->cfg.log_level, "warn") ? XSD_LOG_WARN :
+			  !strcmp(d->cfg.log_level, "debug") ? XSD_LOG_DEBUG : XSD_LOG_INFO);
+	return 0;
+}
+
+static int add_fd(int ep, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int main(int argc, char **argv)
+{
+	static struct xsd d;
+	char err[256];
+	int rc = 1, udp = -1, ux = -1, mfd = -1;
+
+	if (configure(&d, argc, argv))
+		return 2;
+	d.started = xsd_now();
+	if (call_table_init(&d.calls, 1 << 16))
+		return 1;
+	if (d.cfg.store_path[0]) {
+		d.store = store_open(d.cfg.store_path, err, sizeof(err));
+		if (!d.store) {
+			xsd_log(XSD_LOG_ERR, "store: %s", err);
+			return 1;
+		}
+		long skipped = 0, n = store_load(d.store, load_one, &d, &skipped);
+		xsd_log(XSD_LOG_INFO, "store %s: %ld calls reloaded%s", d.cfg.store_path, n,
+			skipped ? " (some rows of another layout skipped)" : "");
+	}
+	d.dp = dp_link_create(d.cfg.dp_socket);
+	struct ng_cache *cache = ng_cache_create(1 << 14);
+	if (!d.dp || !cache)
+		return 1;
+
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 0, 1 } };
+	timerfd_settime(tfd, 0, &its, NULL);
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	add_fd(ep, sfd);
+	add_fd(ep, tfd);
+	if (d.cfg.ng_udp[0]) {
+		udp = udp_listen(d.cfg.ng_udp);
+		if (udp < 0) {
+			xsd_log(XSD_LOG_ERR, "ng-udp %s: %s", d.cfg.ng_udp, strerror(-udp));
+			return 1;
+		}
+		add_fd(ep, udp);
+	}
+	if (d.cfg.ng_unix[0]) {
+		ux = unix_listen(d.cfg.ng_unix, d.cfg.ng_unix_mode);
+		if (ux < 0) {
+			xsd_log(XSD_LOG_ERR, "ng-unix %s: %s", d.cfg.ng_unix, strerror(-ux));
+			return 1;
+		}
+		add_fd(ep, ux);
+	}
+	if (d.cfg.metrics[0]) {
+		mfd = tcp_listen(d.cfg.metrics);
+		if (mfd < 0) {
+			xsd_log(XSD_LOG_ERR, "metrics %s: %s", d.cfg.metrics, strerror(-mfd));
+			return 1;
+		}
+		add_fd(ep, mfd);
+	}
+	xsd_log(XSD_LOG_INFO, "ready: ng udp %s, ng unix %s, fast path %s, %u interface(s)",
+		d.cfg.ng_udp[0] ? d.cfg.ng_udp : "off", d.cfg.ng_unix[0] ? d.cfg.ng_unix : "off",
+		d.cfg.dp_socket, d.niface);
+	for (;;) {
+		struct epoll_event ev[16];
+		int n = epoll_wait(ep, ev, 16, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		for (int i = 0; i < n; i++) {
+			int fd = ev[i].data.fd;
+			if (fd == sfd) {
+				xsd_log(XSD_LOG_INFO, "stopping: %zu calls stay in the store and the "
+					"fast path", d.calls.count);
+				rc = 0;
+				goto out;
+			} else if (fd == tfd) {
+				uint64_t ticks;
+				(void)!read(tfd, &ticks, sizeof(ticks));
+				dp_link_tick(&d);
+				expire_calls(&d);
+				ng_cache_expire(cache, xsd_now());
+			} else if (fd == udp || fd == ux) {
+				serve_dgram(&d, cache, fd);
+			} else if (fd == mfd) {
+				int c = accept4(mfd, NULL, NULL, SOCK_CLOEXEC);
+				if (c >= 0)
+					metrics_serve(&d, c);
+			}
+		}
+	}
+out:
+	if (ux >= 0)
+		unlink(d.cfg.ng_unix);
+	ng_cache_free(cache);
+	dp_link_free(d.dp);
+	store_close(d.store);
+	call_table_free(&d.calls);
+	for (unsigned i = 0; i < d.niface; i++)
+		port_pool_free(&d.iface[i].pool);
+	return rc;
+}
