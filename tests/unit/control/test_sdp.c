@@ -195,8 +195,7 @@ static void baresip_offer(void **state)
 	assert_int_equal(m->crypto[1].lifetime, 1u << 20);
 	assert_int_equal(s->lines[0].media, -1);
 	assert_int_equal(s->lines[5].media, 0);
-	assert_ptr_equal(s->lines[2].s,
-			 baresip + strlen("v=0\r\no=- 1402513012 3806937513 IN IP4 192.168.1.10\r\n"));
+	assert_ptr_equal(s->lines[2].s, strstr(baresip, "s=baresip"));
 	assert_int_equal(s->lines[2].len, strlen("s=baresip"));
 	write_is(s, baresip);
 	sdp_free(s);

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Drives one SDES<->SDES call through xsrelayd's ng socket for the end-to-end test.
+
+  ng_call.py setup NG_PORT KEYHEX_A KEYHEX_B OUTDIR
+      offer from A (10.0.0.2:5000, key A) and answer from B (10.0.1.2:7000, key B),
+      direction a -> b; writes OUTDIR/port_a, port_b (the relay ports each side
+      sends to) and key_to_a, key_to_b (the relay's keys, hex, from the SDPs)
+  ng_call.py list NG_PORT          prints the call-ids, one a line
+  ng_call.py wait-fast-path NG_PORT SECONDS
+      waits until statistics says the fast path is connected (exit 1 if not)
+"""
+import base64
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "../../integration/control"))
+from ngclient import Ng  # noqa: E402
+
+
+def sdp(who, addr, port, keyhex):
+    key = base64.b64encode(bytes.fromhex(keyhex)).decode()
+    return ("v=0\r\no=%s 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+            "m=audio %d RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n"
+            "a=sendrecv\r\n" % (who, addr, addr, port, key))
+
+
+def relay(sdp_text):
+    port = int(re.search(r"m=audio (\d+) ", sdp_text).group(1))
+    m = re.search(r"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:(\S+)", sdp_text)
+    return port, base64.b64decode(m.group(1)).hex()
+
+
+def main():
+    cmd, port = sys.argv[1], int(sys.argv[2])
+    ng = Ng(udp=("127.0.0.1", port))
+    if cmd == "setup":
+        ka, kb, out = sys.argv[3], sys.argv[4], sys.argv[5]
+        r = ng.req({"command": "offer", "call-id": "e2e-call", "from-tag": "A",
+                    "sdp": sdp("a", "10.0.0.2", 5000, ka), "transport-protocol": "RTP/SAVP",
+                    "direction": ["a", "b"], "replace": ["origin"]})
+        assert r["result"] == "ok", r
+        port_b, key_to_b = relay(r["sdp"])
+        r = ng.req({"command": "answer", "call-id": "e2e-call", "from-tag": "A",
+                    "to-tag": "B", "sdp": sdp("b", "10.0.1.2", 7000, kb)})
+        assert r["result"] == "ok", r
+        port_a, key_to_a = relay(r["sdp"])
+        for name, v in (("port_a", port_a), ("port_b", port_b), ("key_to_a", key_to_a),
+                        ("key_to_b", key_to_b)):
+            with open(os.path.join(out, name), "w") as f:
+                f.write("%s\n" % v)
+    elif cmd == "list":
+        for c in ng.req({"command": "list"})["calls"]:
+            print(c)
+    elif cmd == "wait-fast-path":
+        end = time.time() + float(sys.argv[3])
+        while time.time() < end:
+            st = ng.req({"command": "statistics"})["statistics"]["xsrelayd"]
+            if st["fast path"] == "connected":
+                return 0
+            time.sleep(0.1)
+        return 1
+    return 0
+
+
+sys.exit(main())

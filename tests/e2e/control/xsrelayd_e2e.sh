@@ -1,0 +1,181 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# xsrelayd driving xsrelay-dp, end to end, and both of them killed mid-call:
+#
+#   ns A  a0 10.0.0.2 <-veth-> r0 [xsrelay-dp 10.0.0.1 | 10.0.1.1] r1 <-veth-> b0 10.0.1.2  ns B
+#                               ns R; xsrelayd runs there too (ng on 127.0.0.1)
+#
+# An SDES call is set up through the ng socket (offer from A, answer from B,
+# each leg with its own keys). libsrtp2 (srtp_gen) makes SRTP under A's and B's
+# own keys; what arrives must decrypt under the keys the relay put in the SDP
+# toward each party, and not under the sender's. Then:
+#   1. kill -9 xsrelay-dp, start it again: xsrelayd reconnects and re-programs,
+#      media flows again in both directions;
+#   2. kill -9 xsrelayd, start it again: the call is listed (from the store)
+#      and media still flows; then the fast path restarts once more and is
+#      re-programmed from the reloaded state.
+#
+# Usage: xsrelayd_e2e.sh XSRELAY_DP XSRELAYD SRTP_GEN DP_E2E_UDP_PY NG_CALL_PY
+# Needs root (namespaces); exits 77 (skipped) without it.
+set -euo pipefail
+
+DP=$1 XSD=$2 GEN=$3 UDP=$4 NGC=$5
+PY=$(command -v python3)
+N=100
+
+if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null; then
+	echo "SKIP: needs root and iproute2"
+	exit 77
+fi
+
+ID=$$
+NA=xsde-a-$ID NR=xsde-r-$ID NB=xsde-b-$ID
+A0=xda0-$ID R0=xdr0-$ID R1=xdr1-$ID B0=xdb0-$ID
+PREFIX=xsde$ID
+TMP=$(mktemp -d /tmp/xsrelayd-e2e.XXXXXX)
+SOCK=$TMP/dp.sock
+NGPORT=22$((ID % 900 + 100))
+DP_PID= XSD_PID=
+
+cleanup() {
+	local rc=$?
+	set +e
+	for p in $XSD_PID $DP_PID; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	sleep 0.3
+	for p in $XSD_PID $DP_PID; do kill -KILL "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	for ns in "$NA" "$NR" "$NB"; do ip netns del "$ns" 2>/dev/null; done
+	if [ $rc != 0 ]; then
+		for f in dp.log xsrelayd.log; do
+			[ -f "$TMP/$f" ] && { echo "--- $f"; tail -40 "$TMP/$f"; }
+		done
+	fi
+	rm -rf "$TMP" "/var/run/dpdk/$PREFIX"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+fail() { echo "FAIL: $*"; exit 1; }
+inA() { ip netns exec "$NA" "$@"; }
+inB() { ip netns exec "$NB" "$@"; }
+inR() { ip netns exec "$NR" "$@"; }
+# waits until xsrelayd has logged re-programming the call at least $1 times
+wait_reprogrammed() {
+	for _ in $(seq 100); do
+		[ "$(grep -c 'programming 1 calls' "$TMP/xsrelayd.log")" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "xsrelayd did not re-program the fast path ($1)"
+}
+wait_file() {
+	for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done
+	fail "timed out waiting for $1"
+}
+
+ip netns add "$NA"; ip netns add "$NR"; ip netns add "$NB"
+ip link add "$A0" netns "$NA" type veth peer name "$R0" netns "$NR"
+ip link add "$R1" netns "$NR" type veth peer name "$B0" netns "$NB"
+for ns in "$NA" "$NR" "$NB"; do ip -n "$ns" link set lo up; done
+for l in "$R0" "$R1"; do
+	inR sysctl -qw "net.ipv6.conf.$l.disable_ipv6=1"
+	ip -n "$NR" link set "$l" up
+done
+ip -n "$NA" addr add 10.0.0.2/24 dev "$A0"
+ip -n "$NB" addr add 10.0.1.2/24 dev "$B0"
+ip -n "$NA" link set "$A0" up
+ip -n "$NB" link set "$B0" up
+inA ethtool -K "$A0" tx off >/dev/null
+inB ethtool -K "$B0" tx off >/dev/null
+
+start_dp() {
+	ip netns exec "$NR" "$DP" --no-huge --no-shconf --file-prefix "$PREFIX" --no-pci -l 0-1 -m 256 \
+		--log-level '*:warning' \
+		--vdev "net_af_packet0,iface=$R0" --vdev "net_af_packet1,iface=$R1" -- \
+		--ctl "$SOCK" --addr 0:10.0.0.1/24 --addr 1:10.0.1.1/24 --idle-sleep-us 100 \
+		>>"$TMP/dp.log" 2>&1 &
+	DP_PID=$!
+	for _ in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
+	fail "xsrelay-dp did not start"
+}
+start_xsd() {
+	ip netns exec "$NR" "$XSD" --interface a/10.0.0.1/30000-30999 --interface b/10.0.1.1/40000-40999 \
+		--ng-udp "127.0.0.1:$NGPORT" --ng-unix "$TMP/ng.sock" --dp-socket "$SOCK" \
+		--store "$TMP/calls.db" --metrics "" --media-timeout 0 >>"$TMP/xsrelayd.log" 2>&1 &
+	XSD_PID=$!
+	for _ in $(seq 100); do [ -S "$TMP/ng.sock" ] && return 0; sleep 0.05; done
+	fail "xsrelayd did not start"
+}
+
+KEY_A=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d
+KEY_B=f0e1d2c3b4a5968778695a4b3c2d1e0f0102030405060708090a0b0c0d0e
+# One stream per direction, sent in four chunks (one per round): the relay keeps
+# replay state across a daemon restart, so each round must bring new packets.
+"$GEN" gen 80 "$KEY_A" $((4 * N)) 0x11111111 "$TMP/plain_a" "$TMP/srtp_a"
+"$GEN" gen 80 "$KEY_B" $((4 * N)) 0x22222222 "$TMP/plain_b" "$TMP/srtp_b"
+chunk() { # FILE K OUT: records K*N .. K*N+N-1
+	"$PY" - "$1" "$2" "$N" "$3" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+k, n, recs, off = int(sys.argv[2]), int(sys.argv[3]), [], 0
+while off + 2 <= len(data):
+    (ln,) = struct.unpack_from(">H", data, off)
+    recs.append(data[off:off + 2 + ln])
+    off += 2 + ln
+open(sys.argv[4], "wb").write(b"".join(recs[k * n:(k + 1) * n]))
+PY
+}
+ROUND=0
+
+# One round: A -> B and B -> A through the relay; both must arrive re-keyed.
+round() {
+	local tag=$1 pa pb
+	pa=$(cat "$TMP/port_a") pb=$(cat "$TMP/port_b")
+	chunk "$TMP/srtp_a" $ROUND "$TMP/chunk_a"
+	chunk "$TMP/srtp_b" $ROUND "$TMP/chunk_b"
+	ROUND=$((ROUND + 1))
+	rm -f "$TMP"/recv_* "$TMP"/ready_*
+	inB "$PY" "$UDP" recv 10.0.1.2 7000 "$TMP/recv_b" "$TMP/ready_b" $N 15 & local RB=$!
+	inA "$PY" "$UDP" recv 10.0.0.2 5000 "$TMP/recv_a" "$TMP/ready_a" $N 15 & local RA=$!
+	wait_file "$TMP/ready_b"; wait_file "$TMP/ready_a"
+	inA "$PY" "$UDP" send 10.0.0.2 5002 10.0.0.1 "$pa" "$TMP/chunk_a" 2 &
+	inB "$PY" "$UDP" send 10.0.1.2 7002 10.0.1.1 "$pb" "$TMP/chunk_b" 2
+	wait $RB $RA
+	echo -n "$tag A->B: "
+	"$GEN" check 80 "$(cat "$TMP/key_to_b")" 80 "$KEY_A" "$TMP/plain_a" "$TMP/recv_b" \
+		$((N - 20)) || fail "$tag: A->B"
+	echo -n "$tag B->A: "
+	"$GEN" check 80 "$(cat "$TMP/key_to_a")" 80 "$KEY_B" "$TMP/plain_b" "$TMP/recv_a" \
+		$((N - 20)) || fail "$tag: B->A"
+}
+
+start_dp
+start_xsd
+inR "$PY" "$NGC" wait-fast-path "$NGPORT" 5 || fail "xsrelayd did not connect to the fast path"
+inR "$PY" "$NGC" setup "$NGPORT" "$KEY_A" "$KEY_B" "$TMP" || fail "offer/answer"
+round "call"
+
+# 1. the fast path dies and comes back
+kill -KILL "$DP_PID"; wait "$DP_PID" 2>/dev/null || true
+rm -f "$SOCK"
+start_dp
+wait_reprogrammed 1
+round "after xsrelay-dp kill -9"
+
+# 2. the daemon dies and comes back
+kill -KILL "$XSD_PID"; wait "$XSD_PID" 2>/dev/null || true
+rm -f "$TMP/ng.sock"
+start_xsd
+[ "$(inR "$PY" "$NGC" list "$NGPORT")" = "e2e-call" ] || fail "call not listed after restart"
+wait_reprogrammed 2 # the restarted daemon programs the (still running) fast path
+round "after xsrelayd kill -9"
+kill -KILL "$DP_PID"; wait "$DP_PID" 2>/dev/null || true
+rm -f "$SOCK"
+start_dp
+wait_reprogrammed 3
+round "both restarted"
+echo "PASS"
