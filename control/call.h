@@ -82,6 +82,7 @@ struct call {
 	uint64_t id;            /* unique, never reused: the flows' cookie */
 	enum call_state state;
 	uint8_t offerer;        /* leg[offerer] made the last offer */
+	bool strict_source;     /* flows accept media only from each party's SDP address */
 	struct call_leg leg[2]; /* leg[0]: from-tag of the first offer */
 	int64_t created;        /* CLOCK_REALTIME seconds */
 	int64_t last_signal;

@@ -97,6 +97,11 @@ void dp_flow_msg_for(const struct xsd *d, const struct call *c, int leg, int m,
 	set_addr(&f->out_src, &d->iface[out->iface], out->relay_port);
 	f->out_dst = out->peer;
 	f->src_policy = XS_DP_SRC_LATCH;
+	if (c->strict_source) {
+		f->src_policy = XS_DP_SRC_FIXED;
+		f->peer = in->peer; /* the address this party's SDP gave, any port (RTCP) */
+		f->peer.port = 0;
+	}
 	f->in_suite = in->rx.suite;
 	f->out_suite = out->tx.suite;
 	f->cookie = c->id;
@@ -151,7 +156,8 @@ int dp_program_call(struct xsd *d, struct call *c)
 			continue;
 		int rc = program_media(d, c, m);
 		if (rc) {
-			d->cnt.dp_errors++;
+			if (rc > 0)
+				d->cnt.dp_errors++; /* refused; rc < 0: link down, re-programmed later */
 			return -1;
 		}
 	}
@@ -248,6 +254,8 @@ static void try_connect(struct xsd *d)
 	}
 	l->fd = fd;
 	l->warned = false;
+	/* the fast path may be new: give media a full timeout before judging it */
+	d->media_grace_until = xsd_now() + (int64_t)d->cfg.media_timeout;
 	d->cnt.dp_connects++;
 	d->cnt.dp_reprograms++;
 	xsd_log(XSD_LOG_INFO, "fast path %s connected; programming %zu calls", l->path,

@@ -35,14 +35,18 @@ struct ng_opts {
 	bool sdes_off;
 	uint32_t sdes_flags;       /* XS_SRTP_F_* to put on the keys we generate */
 	bool mux_offer, mux_demux, mux_accept, mux_reject;
-	bool no_rtcp_attr, strict_source;
+	bool no_rtcp_attr, strict_source;  /* strict-source: accept media only from the SDP address */
 	int iface[2];              /* direction: [0] offerer side, [1] answerer side */
 	char label[CALL_LABEL_MAX + 1];
 	char err[160];
 };
 
+static uint64_t *g_errors; /* the daemon's ng_errors counter */
+
 void ng_cmd_error(struct ng_out *out, const char *reason)
 {
+	if (g_errors)
+		(*g_errors)++;
 	ng_out_dict_begin(out);
 	ng_out_key(out, "result");
 	ng_out_cstr(out, "error");
@@ -76,11 +80,13 @@ static bool each_word(const struct ng_val *v, struct ng_opts *o, const char *opt
 {
 	if (!v)
 		return true;
-	if (v->type != NG_LIST) {
-		snprintf(o->err, sizeof(o->err), "'%s' must be a list of strings", opt);
+	if (v->type != NG_LIST && v->type != NG_STR) {
+		snprintf(o->err, sizeof(o->err), "'%s' must be a string or a list of strings", opt);
 		return false;
 	}
-	for (const struct ng_val *e = v->first; e; e = e->next) {
+	/* a single string is a list of one word (the modules send ICE=remove so) */
+	for (const struct ng_val *e = v->type == NG_STR ? v : v->first; e;
+	     e = v->type == NG_STR ? NULL : e->next) {
 		char w[64];
 		if (ng_str_copy(e, w, sizeof(w))) {
 			snprintf(o->err, sizeof(o->err), "'%s': elements must be short strings", opt);
@@ -130,9 +136,12 @@ static bool opt_sdes(struct ng_opts *o, const char *w)
 
 static bool opt_ice(struct ng_opts *o, const char *w)
 {
-	(void)o;
 	/* The relay does not speak ICE: it can only take ICE out of the SDP. */
-	return !strcasecmp(w, "remove") || !strcasecmp(w, "default");
+	if (!strcasecmp(w, "remove") || !strcasecmp(w, "default"))
+		return true;
+	snprintf(o->err, sizeof(o->err), "unsupported ICE option '%s': xsrelayd removes ICE, "
+		 "it does not terminate it", w);
+	return false;
 }
 
 static bool opt_mux(struct ng_opts *o, const char *w)
@@ -245,13 +254,6 @@ static bool parse_opts(struct xsd *d, const struct ng_val *req, struct ng_opts *
 		return false;
 	if (g_dir_n == 1) {
 		snprintf(o->err, sizeof(o->err), "'direction' takes two interface names");
-		return false;
-	}
-	/* ICE given as a plain string is what the modules send too */
-	const struct ng_val *ice = ng_dict_get(req, "ICE");
-	if (ice && ice->type == NG_STR && !ng_str_ieq(ice, "remove") && !ng_str_ieq(ice, "default")) {
-		snprintf(o->err, sizeof(o->err), "unsupported ICE option: xsrelayd removes ICE, "
-			 "it does not terminate it");
 		return false;
 	}
 	return true;
@@ -635,7 +637,6 @@ static void txn_fail(struct txn *t, struct call *c, bool created, struct ng_out 
 	sdp_clear(&g_sdp);
 	if (created)
 		call_remove(&t->d->calls, c);
-	t->d->cnt.ng_errors++;
 	xsd_log(XSD_LOG_INFO, "ng: refused: %s", err);
 	ng_cmd_error(out, err);
 }
@@ -650,7 +651,6 @@ static void cmd_offer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 	}
 	if (parse_sdp(o, &g_sdp, o->err, sizeof(o->err))) {
 		sdp_clear(&g_sdp);
-		d->cnt.ng_errors++;
 		ng_cmd_error(out, o->err);
 		return;
 	}
@@ -660,7 +660,6 @@ static void cmd_offer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 	if (!c) {
 		if (d->calls.count >= d->cfg.max_calls) {
 			sdp_clear(&g_sdp);
-			d->cnt.ng_errors++;
 			ng_cmd_error(out, "call limit reached (max-calls)");
 			return;
 		}
@@ -698,6 +697,8 @@ static void cmd_offer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 		}
 	t.tmp.leg[L].nmedia = t.tmp.leg[!L].nmedia = (uint8_t)g_sdp.nmedia;
 	t.tmp.offerer = (uint8_t)L;
+	if (o->strict_source)
+		t.tmp.strict_source = true;
 	t.tmp.last_signal = xsd_now();
 	const struct call_stream *first = &t.tmp.leg[!L].media[0];
 	write_session(&g_sdp, &d->iface[first->iface], o);
@@ -734,19 +735,16 @@ static void cmd_answer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 	}
 	struct call *c = call_find(&d->calls, o->call_id);
 	if (!c) {
-		d->cnt.ng_errors++;
 		ng_cmd_error(out, "unknown call-id");
 		return;
 	}
 	int L = call_leg_by_tag(c, o->from_tag);
 	if (L < 0 || L != c->offerer) {
-		d->cnt.ng_errors++;
 		ng_cmd_error(out, "from-tag is not the offerer of this call");
 		return;
 	}
 	if (parse_sdp(o, &g_sdp, o->err, sizeof(o->err))) {
 		sdp_clear(&g_sdp);
-		d->cnt.ng_errors++;
 		ng_cmd_error(out, o->err);
 		return;
 	}
@@ -882,12 +880,10 @@ static void cmd_delete(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 	}
 	struct call *c = call_find(&d->calls, o->call_id);
 	if (!c) {
-		d->cnt.ng_errors++;
 		ng_cmd_error(out, "unknown call-id");
 		return;
 	}
 	if (o->from_tag && call_leg_by_tag(c, o->from_tag) < 0) {
-		d->cnt.ng_errors++;
 		ng_cmd_error(out, "from-tag does not belong to this call");
 		return;
 	}
@@ -1108,18 +1104,22 @@ static void cmd_xsipura_query(struct xsd *d, struct ng_opts *o, struct ng_out *o
 	ng_out_dict_end(out);
 }
 
+void ng_cmd_bind(struct xsd *d)
+{
+	g_errors = &d->cnt.ng_errors;
+}
+
 void ng_cmd_handle(struct xsd *d, const struct ng_val *req, struct ng_out *out)
 {
+	g_errors = &d->cnt.ng_errors;
 	char cmd[32];
 	static struct ng_opts o;
 	const struct ng_val *cv = ng_dict_get(req, "command");
 	if (!cv || ng_str_copy(cv, cmd, sizeof(cmd))) {
-		d->cnt.ng_errors++;
 		ng_cmd_error(out, "no 'command' string in the request");
 		return;
 	}
 	if (!parse_opts(d, req, &o)) {
-		d->cnt.ng_errors++;
 		ng_cmd_error(out, o.err);
 		return;
 	}
@@ -1158,7 +1158,6 @@ void ng_cmd_handle(struct xsd *d, const struct ng_val *req, struct ng_out *out)
 	} else if (!strcasecmp(cmd, "xsipura-query")) {
 		cmd_xsipura_query(d, &o, out);
 	} else {
-		d->cnt.ng_errors++;
 		char e[80];
 		snprintf(e, sizeof(e), "unknown command '%s'", cmd);
 		ng_cmd_error(out, e);

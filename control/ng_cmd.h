@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The ng commands: ping, offer, answer, delete, query, list, statistics, and
- * the x-sipura extensions "x-sipura keys" and "x-sipura query"
- * (docs/control-api.md). One request in, one reply out; a request that fails
+ * the x-sipura extensions xsipura-keys and xsipura-query (docs/control-api.md).
+ * Every error reply is counted in the daemon's ng_errors. One request in, one reply out; a request that fails
  * changes nothing (no call, port, flow or stored row is left half made).
  */
 #ifndef XS_NG_CMD_H
@@ -14,6 +14,9 @@
 /* Handles the parsed dict of one request and writes the reply dict (not the
  * cookie) into out. */
 void ng_cmd_handle(struct xsd *d, const struct ng_val *req, struct ng_out *out);
+
+/* Error replies count in d's ng_errors from now on. */
+void ng_cmd_bind(struct xsd *d);
 
 /* An error reply dict: {"result":"error","error-reason":reason}. */
 void ng_cmd_error(struct ng_out *out, const char *reason);

@@ -145,6 +145,7 @@ void ng_server_handle(struct xsd *d, struct ng_cache *cache, const char *req, si
 	int64_t now = xsd_now();
 
 	ng_out_init(out, NG_BENCODE);
+	ng_cmd_bind(d);
 	d->cnt.ng_requests++;
 	ng_arena_init(&arena, arena_mem, sizeof(arena_mem));
 	int rc = ng_parse(req, len, &arena, &cookie, &cookie_len, &root, &syntax, &perr);
@@ -158,7 +159,6 @@ void ng_server_handle(struct xsd *d, struct ng_cache *cache, const char *req, si
 	}
 	if (rc) {
 		d->cnt.ng_malformed++;
-		d->cnt.ng_errors++;
 		if (!cookie_len)
 			return; /* nobody to answer */
 		char why[160];

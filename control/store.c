@@ -56,7 +56,8 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	if (exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 		 "PRAGMA secure_delete=ON;"
 		 "CREATE TABLE IF NOT EXISTS calls (call_id TEXT PRIMARY KEY, id INTEGER NOT NULL,"
-		 " layout INTEGER NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL);",
+		 " layout INTEGER NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL);"
+		 "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
 		 err, errlen))
 		goto fail;
 	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO calls VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -126,6 +127,40 @@ int store_delete(struct store *s, const char *call_id)
 		return -1;
 	}
 	return 0;
+}
+
+int store_meta_get(struct store *s, const char *key, char *buf, size_t cap)
+{
+	sqlite3_stmt *q;
+	int rc = -1;
+	if (!s || sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?1", -1, &q,
+				     NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		const unsigned char *v = sqlite3_column_text(q, 0);
+		if (v && strlen((const char *)v) < cap) {
+			strcpy(buf, (const char *)v);
+			rc = 0;
+		}
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_meta_set(struct store *s, const char *key, const char *value)
+{
+	sqlite3_stmt *q;
+	if (!s)
+		return 0;
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta VALUES (?1, ?2)", -1, &q,
+			       NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(q);
+	return rc;
 }
 
 long store_load(struct store *s, void (*fn)(struct call *c, void *arg), void *arg,

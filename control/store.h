@@ -27,6 +27,11 @@ void store_close(struct store *s);
 /* 0 or -1 (logged). */
 int store_save(struct store *s, const struct call *c);
 int store_delete(struct store *s, const char *call_id);
+/* A small key/value table beside the calls (e.g. the interface names the rows'
+ * interface indexes refer to). get: 0, or -1 when absent. */
+int store_meta_get(struct store *s, const char *key, char *buf, size_t cap);
+int store_meta_set(struct store *s, const char *key, const char *value);
+
 /* Calls fn for each stored call (a fresh allocation fn takes over or frees).
  * Returns the number of rows loaded, or -1. Rows of another layout are skipped
  * and counted in *skipped. */

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,6 @@ struct ctl {
 	int fd;
 	struct sockaddr_storage to;
 	socklen_t tolen;
-	char local[108];
 	bool json;
 	unsigned seq;
 	struct ng_arena arena;
@@ -48,12 +48,12 @@ static int open_unix(struct ctl *c, const char *path)
 		return -1;
 	strcpy(to.sun_path, path);
 	c->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	/* a datagram client needs its own address for the reply */
-	snprintf(me.sun_path, sizeof(me.sun_path), "/tmp/xsrelayctl.%d", (int)getpid());
-	unlink(me.sun_path);
-	if (c->fd < 0 || bind(c->fd, (struct sockaddr *)&me, sizeof(me)))
+	/* A datagram client needs an address for the reply: an abstract one (no
+	 * file, nothing to clean up, reachable from a daemon with a private /tmp). */
+	int n = snprintf(me.sun_path + 1, sizeof(me.sun_path) - 1, "xsrelayctl.%d", (int)getpid());
+	if (c->fd < 0 || bind(c->fd, (struct sockaddr *)&me,
+			      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)))
 		return -1;
-	snprintf(c->local, sizeof(c->local), "%s", me.sun_path);
 	memcpy(&c->to, &to, sizeof(to));
 	c->tolen = sizeof(to);
 	return 0;
@@ -311,7 +311,5 @@ int main(int argc, char **argv)
 		fputs(usage, stderr);
 		rc = 2;
 	}
-	if (c.local[0])
-		unlink(c.local);
 	return rc;
 }

@@ -98,7 +98,8 @@ static void scan_one(struct call *c, void *arg)
 	if (c->state == CALL_OFFERED && cfg->offer_timeout &&
 	    s->now - c->last_signal > (int64_t)cfg->offer_timeout)
 		why = "offer-timeout";
-	else if (c->state == CALL_ANSWERED && cfg->media_timeout && dp_link_up(s->d->dp)) {
+	else if (c->state == CALL_ANSWERED && cfg->media_timeout && dp_link_up(s->d->dp) &&
+		 s->now >= s->d->media_grace_until) {
 		int64_t last = c->last_media > c->last_signal ? c->last_media : c->last_signal;
 		if (s->now - last > (int64_t)cfg->media_timeout)
 			why = "media-timeout";
@@ -224,22 +225,64 @@ static void serve_dgram(struct xsd *d, struct ng_cache *cache, int fd)
 
 /* --- start-up -------------------------------------------------------------------- */
 
+/* Stored calls name interfaces by index; the store also keeps the names the
+ * indexes meant, so a reordered configuration maps them back by name. */
+static int iface_map[XSD_MAX_IFACES];
+
+static void iface_names(const struct xsd *d, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	for (unsigned i = 0; i < d->niface; i++)
+		snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", i ? "," : "", d->iface[i].name);
+}
+
+static void build_iface_map(struct xsd *d)
+{
+	char stored[XSD_MAX_IFACES * 33], *save = NULL;
+	int i = 0;
+	for (int k = 0; k < XSD_MAX_IFACES; k++)
+		iface_map[k] = k < (int)d->niface ? k : -1; /* no record: same order */
+	if (store_meta_get(d->store, "interfaces", stored, sizeof(stored)))
+		return;
+	for (int k = 0; k < XSD_MAX_IFACES; k++)
+		iface_map[k] = -1;
+	for (char *w = strtok_r(stored, ",", &save); w && i < XSD_MAX_IFACES;
+	     w = strtok_r(NULL, ",", &save), i++) {
+		struct xsd_iface *f = xsd_iface_by_name(d, w);
+		iface_map[i] = f ? (int)(f - d->iface) : -1;
+	}
+}
+
 static void load_one(struct call *c, void *arg)
 {
 	struct xsd *d = arg;
-	bool ok = true;
+	bool ok = c->leg[0].nmedia <= CALL_MAX_MEDIA && c->leg[1].nmedia <= CALL_MAX_MEDIA;
+	struct call_stream *taken[2 * CALL_MAX_MEDIA];
+	unsigned ntaken = 0;
 	for (int l = 0; l < 2 && ok; l++)
 		for (int m = 0; m < c->leg[l].nmedia && ok; m++) {
 			struct call_stream *s = &c->leg[l].media[m];
+			int to = s->iface < XSD_MAX_IFACES ? iface_map[s->iface] : -1;
+			if (to < 0) {
+				ok = false;
+				break;
+			}
+			s->iface = (uint8_t)to;
 			if (!s->relay_port)
 				continue;
-			if (s->iface >= d->niface || port_pool_take(&d->iface[s->iface].pool,
-								  s->relay_port))
+			if (port_pool_take(&d->iface[to].pool, s->relay_port))
 				ok = false;
+			else
+				taken[ntaken++] = s;
 		}
+	if (ok && call_find(&d->calls, c->call_id))
+		ok = false;
+	if (!ok)
+		for (unsigned i = 0; i < ntaken; i++)
+			port_pool_put(&d->iface[taken[i]->iface].pool, taken[i]->relay_port);
 	if (!ok || call_insert(&d->calls, c)) {
-		xsd_log(XSD_LOG_WARN, "store: call %s does not fit this configuration (interface "
-			"or port range changed); dropped", c->call_id);
+		xsd_log(XSD_LOG_WARN, "store: call %s does not fit this configuration (an interface "
+			"it used is gone, or its port is outside the range now); dropped", c->call_id);
 		store_delete(d->store, c->call_id);
 		free(c);
 	}
@@ -331,7 +374,12 @@ int main(int argc, char **argv)
 			xsd_log(XSD_LOG_ERR, "store: %s", err);
 			return 1;
 		}
+		build_iface_map(&d);
 		long skipped = 0, n = store_load(d.store, load_one, &d, &skipped);
+		char names[XSD_MAX_IFACES * 33];
+		iface_names(&d, names, sizeof(names));
+		if (store_meta_set(d.store, "interfaces", names))
+			xsd_log(XSD_LOG_ERR, "store: could not record the interface names");
 		xsd_log(XSD_LOG_INFO, "store %s: %ld calls reloaded%s", d.cfg.store_path, n,
 			skipped ? " (some rows of another layout skipped)" : "");
 	}

@@ -82,6 +82,7 @@ struct xsd {
 	uint64_t flows_live;
 	struct xs_dp_stats dp_last;  /* STATS at the last poll */
 	bool dp_last_valid;
+	int64_t media_grace_until;   /* no media timeouts before this (fast path reconnected) */
 	uint64_t cmd_count[16];      /* per NG_COMMANDS entry */
 	int64_t started;
 };

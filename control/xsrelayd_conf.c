@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dp_codec.h"
+#include "xs_srtp.h"
 #include "xsrelayd_conf.h"
 
 void xsd_conf_defaults(struct xsd *d)
@@ -106,7 +107,19 @@ int xsd_conf_set(struct xsd *d, const char *key, const char *v, char *err, size_
 	S("dp-socket", dp_socket);
 	S("store", store_path);
 	S("metrics", metrics);
-	S("sdes-suites", sdes_suites);
+	if (!strcmp(key, "sdes-suites")) {
+		char list[sizeof(c->sdes_suites)], *save = NULL;
+		if (set_str(list, sizeof(list), key, v, err, errlen))
+			return -1;
+		for (char *w = strtok_r(list, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
+			int s = xs_srtp_suite_from_name(w);
+			if (s <= XS_SUITE_NONE || s >= XS_SUITE_XSIPURA) {
+				snprintf(err, errlen, "sdes-suites: '%s' is not an SDES suite", w);
+				return -1;
+			}
+		}
+		return set_str(c->sdes_suites, sizeof(c->sdes_suites), key, v, err, errlen);
+	}
 	U("ng-unix-mode", ng_unix_mode, 0777);
 	U("media-timeout", media_timeout, 86400);
 	U("offer-timeout", offer_timeout, 86400);

@@ -48,12 +48,13 @@ def free_port():
 
 TMP = tempfile.mkdtemp(prefix="xsrelayd-test.")
 PORT = free_port()
+MPORT = free_port()
 UNIX = os.path.join(TMP, "ng.sock")
 STORE = os.path.join(TMP, "calls.db")
 ARGS = [XSRELAYD, "--interface", "pub/192.0.2.1/30000-30009", "--interface",
         "priv/198.51.100.1/40000-40099", "--ng-udp", "127.0.0.1:%d" % PORT,
         "--ng-unix", UNIX, "--ng-unix-mode", "0660", "--dp-socket",
-        os.path.join(TMP, "no-fast-path.sock"), "--store", STORE, "--metrics", "",
+        os.path.join(TMP, "no-fast-path.sock"), "--store", STORE, "--metrics", "127.0.0.1:%d" % MPORT,
         "--log-level", "debug"]
 daemon = None
 
@@ -263,6 +264,21 @@ try:
     check("xsipura-query shows the leg secure", legs.get("tag-b", {}).get("medias", [{}])[0]
           .get("security") == "x-sipura" and legs["tag-b"]["medias"][0]["ssrc"] == 1234)
 
+    r = ng.req({"command": "offer", "call-id": "ice-str", "from-tag": "t", "sdp": SDP_A_SAVP,
+                "ICE": "remove"})
+    check("ICE given as a string (as kamailio sends it) is accepted",
+          r.get("result") == "ok" and "candidate" not in r.get("sdp", ""))
+    ng.req({"command": "delete", "call-id": "ice-str"})
+
+    # --- metrics ---------------------------------------------------------------
+    import urllib.request
+    text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % MPORT, timeout=5).read().decode()
+    vals = dict(l.split(" ", 1) for l in text.splitlines() if l and not l.startswith("#"))
+    check("metrics: calls gauge and request counters",
+          vals.get("xsrelay_calls") == "2" and int(vals.get("xsrelayd_ng_requests_total", 0)) > 20
+          and "xsrelay_dp_flow_auth_fail" in vals and "# TYPE xsrelayd_ng_errors_total counter"
+          in text)
+
     # --- xsrelayctl ------------------------------------------------------------
     def ctl(*a):
         p = subprocess.run([XSRELAYCTL, "--socket", UNIX] + list(a), capture_output=True,
@@ -283,9 +299,16 @@ try:
     # --- restart: kill -9, state comes back -------------------------------------
     daemon.send_signal(signal.SIGKILL)
     daemon.wait()
+    # the interfaces come back in the other order: stored calls follow their names
+    i1, i2 = ARGS.index("pub/192.0.2.1/30000-30009"), ARGS.index("priv/198.51.100.1/40000-40099")
+    ARGS[i1], ARGS[i2] = ARGS[i2], ARGS[i1]
     start()
     lst = ng.req({"command": "list"})["calls"]
     check("after kill -9 and restart the calls are still listed", set(lst) == {"call-1", "call-2"})
+    q = ng.req({"command": "query", "call-id": "call-1"})["tags"]
+    check("after restart with reordered interfaces, legs keep their interface by name",
+          q["tag-a"]["medias"][0]["interface"] == "pub" and
+          q["tag-b"]["medias"][0]["interface"] == "priv")
     q = ng.req({"command": "xsipura-query", "call-id": "call-1"})
     check("after restart the x-sipura keys are still installed",
           {l["tag"]: l for l in q.get("legs", [])}.get("tag-b", {}).get("medias", [{}])[0]
@@ -296,6 +319,17 @@ try:
     check("after restart, ports of stored calls are not handed out again", p3 != p_a)
     rc, _, _ = ctl("delete", "call-1")
     check("xsrelayctl delete", rc == 0 and "call-1" not in ng.req({"command": "list"})["calls"])
+    # --- offer timeout -----------------------------------------------------------
+    daemon.send_signal(signal.SIGTERM)
+    daemon.wait()
+    ARGS += ["--offer-timeout", "1"]
+    start()
+    ng.req({"command": "offer", "call-id": "never-answered", "from-tag": "t", "sdp": SDP_A_SAVP})
+    time.sleep(3.2)
+    st = ng.req({"command": "statistics"})["statistics"]["xsrelayd"]
+    check("an unanswered offer ends after offer-timeout, counted",
+          "never-answered" not in ng.req({"command": "list"})["calls"] and
+          st["calls_timeout_offer"] >= 1)
     ux.close()
     ng.close()
 finally:
