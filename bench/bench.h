@@ -10,6 +10,7 @@
 int bench_crypto_main(int argc, char **argv);
 int bench_relay_main(int argc, char **argv);
 int bench_mc_main(int argc, char **argv);
+int bench_ng_main(int argc, char **argv);
 
 /* Helpers shared by subcommands (main.c). */
 uint64_t bench_now_ns(void);

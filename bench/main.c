@@ -19,6 +19,8 @@ static const struct bench_command commands[] = {
 	  "SRTP re-encryption packets/s: engine vs libsrtp2 vs per-packet OpenSSL" },
 	{ "relay", bench_relay_main,
 	  "the data plane worker over net_ring: relayed pps at 1k/100k/1M flows, latency" },
+	{ "ng", bench_ng_main,
+	  "xsrelayd: call set-ups/s through the ng socket with live calls, loss on live media" },
 	{ "mc", bench_mc_main,
 	  "x-sipura: certificates minted/s (with and without the key pool), handshakes/s" },
 };

@@ -36,9 +36,10 @@ int dp_program_call(struct xsd *d, struct call *c);
 /* Removes the call's flows (best effort). */
 void dp_remove_call(struct xsd *d, const struct call *c);
 
-/* FLOW_GET of the flow on a leg's relay port; 0 or -1. */
-int dp_flow_info(struct xsd *d, const struct call *c, int leg, int media,
-		 struct xs_dp_flow_info *out);
+/* FLOW_GET of every flow of a call, pipelined: have[leg][m] says which came
+ * back. -1 when the link is down or the call has no flows. */
+int dp_call_info(struct xsd *d, const struct call *c,
+		 struct xs_dp_flow_info info[2][CALL_MAX_MEDIA], bool have[2][CALL_MAX_MEDIA]);
 /* STATS; 0 or -1. */
 int dp_stats(struct xsd *d, struct xs_dp_stats *out);
 

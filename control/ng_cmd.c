@@ -404,6 +404,15 @@ static char *sdp_out_buf(void)
 
 static struct sdp g_sdp; /* ~64 KiB: one per daemon (one control thread) */
 
+/* The parsed SDP held keys only in its crypto lines: wipe those, not 64 KiB. */
+static void sdp_wipe(struct sdp *s)
+{
+	unsigned n = s->nmedia < SDP_MAX_MEDIA ? s->nmedia : SDP_MAX_MEDIA;
+	for (unsigned i = 0; i < n; i++)
+		OPENSSL_cleanse(s->media[i].crypto, sizeof(s->media[i].crypto));
+	s->nmedia = 0;
+}
+
 static int parse_sdp(const struct ng_opts *o, struct sdp *s, char *err, size_t cap)
 {
 	const char *why = NULL;
@@ -413,6 +422,7 @@ static int parse_sdp(const struct ng_opts *o, struct sdp *s, char *err, size_t c
 		return -1;
 	}
 	if (sdp_parse(o->sdp->s, o->sdp->len, s, &why, &line)) {
+		sdp_clear(s); /* a partial parse may hold keys anywhere */
 		snprintf(err, cap, "SDP rejected (line %u): %s", line, why ? why : "malformed");
 		return -1;
 	}
@@ -634,7 +644,7 @@ static void txn_fail(struct txn *t, struct call *c, bool created, struct ng_out 
 {
 	give_back_ports(t);
 	OPENSSL_cleanse(&t->tmp, sizeof(t->tmp));
-	sdp_clear(&g_sdp);
+	sdp_wipe(&g_sdp);
 	if (created)
 		call_remove(&t->d->calls, c);
 	xsd_log(XSD_LOG_INFO, "ng: refused: %s", err);
@@ -650,7 +660,7 @@ static void cmd_offer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 		return;
 	}
 	if (parse_sdp(o, &g_sdp, o->err, sizeof(o->err))) {
-		sdp_clear(&g_sdp);
+		sdp_wipe(&g_sdp);
 		ng_cmd_error(out, o->err);
 		return;
 	}
@@ -659,13 +669,13 @@ static void cmd_offer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 	struct call *c = call_find(&d->calls, o->call_id);
 	if (!c) {
 		if (d->calls.count >= d->cfg.max_calls) {
-			sdp_clear(&g_sdp);
+			sdp_wipe(&g_sdp);
 			ng_cmd_error(out, "call limit reached (max-calls)");
 			return;
 		}
 		c = call_create(&d->calls, o->call_id, xsd_now());
 		if (!c) {
-			sdp_clear(&g_sdp);
+			sdp_wipe(&g_sdp);
 			ng_cmd_error(out, "out of memory");
 			return;
 		}
@@ -718,8 +728,8 @@ static void cmd_offer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 	commit(c, &t);
 	if (created)
 		d->cnt.calls_created++;
-	sdp_clear(&g_sdp);
-	xsd_log(XSD_LOG_INFO, "call %s: offer from %s, %u media", c->call_id, o->from_tag,
+	sdp_wipe(&g_sdp);
+	xsd_log(XSD_LOG_DEBUG, "call %s: offer from %s, %u media", c->call_id, o->from_tag,
 		(unsigned)c->leg[L].nmedia);
 	reply_sdp(out, sdp_out_buf(), n,
 		  ice ? "ICE candidates removed: xsrelayd anchors media without ICE" : NULL);
@@ -744,7 +754,7 @@ static void cmd_answer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 		return;
 	}
 	if (parse_sdp(o, &g_sdp, o->err, sizeof(o->err))) {
-		sdp_clear(&g_sdp);
+		sdp_wipe(&g_sdp);
 		ng_cmd_error(out, o->err);
 		return;
 	}
@@ -777,12 +787,12 @@ static void cmd_answer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 		return;
 	}
 	commit(c, &t);
-	sdp_clear(&g_sdp);
+	sdp_wipe(&g_sdp);
 	const char *warning = NULL;
 	if (dp_program_call(d, c))
 		warning = dp_link_up(d->dp) ? "the fast path refused a flow; see the log"
 					    : "fast path not connected: media starts when it is";
-	xsd_log(XSD_LOG_INFO, "call %s: answered by %s", c->call_id, o->to_tag);
+	xsd_log(XSD_LOG_DEBUG, "call %s: answered by %s", c->call_id, o->to_tag);
 	reply_sdp(out, sdp_out_buf(), n, warning);
 	OPENSSL_cleanse(sdp_out_buf(), (size_t)n);
 }
@@ -806,7 +816,7 @@ struct totals {
 };
 
 static void out_stream(struct xsd *d, const struct call *c, int leg, int m, struct ng_out *out,
-		       struct totals *tot)
+		       struct totals *tot, const struct xs_dp_flow_info *info)
 {
 	const struct call_stream *s = &c->leg[leg].media[m];
 	char a[64];
@@ -821,8 +831,8 @@ static void out_stream(struct xsd *d, const struct call *c, int leg, int m, stru
 	out_kv_str(out, "crypto in", xs_srtp_suite_name(s->rx.suite));
 	out_kv_str(out, "crypto out", xs_srtp_suite_name(s->tx.suite));
 	out_kv_str(out, "x-sipura", s->xsipura ? "keys installed" : "no");
-	struct xs_dp_flow_info fi;
-	if (c->state == CALL_ANSWERED && !s->disabled && !dp_flow_info(d, c, leg, m, &fi)) {
+	if (info) {
+		const struct xs_dp_flow_info fi = *info;
 		ng_out_key(out, "stats");
 		ng_out_dict_begin(out);
 #define XSD_OUT_FLOW_CNT(name, help) out_kv_int(out, #name, (int64_t)fi.stats.name);
@@ -843,6 +853,9 @@ static void out_stream(struct xsd *d, const struct call *c, int leg, int m, stru
 static void out_call(struct xsd *d, const struct call *c, struct ng_out *out)
 {
 	struct totals tot = { 0 };
+	static struct xs_dp_flow_info info[2][CALL_MAX_MEDIA];
+	bool have[2][CALL_MAX_MEDIA];
+	dp_call_info(d, c, info, have); /* one pipelined round trip for all streams */
 	out_kv_int(out, "created", c->created);
 	out_kv_int(out, "last signal", c->last_signal);
 	out_kv_int(out, "last media", c->last_media);
@@ -859,7 +872,7 @@ static void out_call(struct xsd *d, const struct call *c, struct ng_out *out)
 		ng_out_key(out, "medias");
 		ng_out_list_begin(out);
 		for (int m = 0; m < c->leg[l].nmedia; m++)
-			out_stream(d, c, l, m, out, &tot);
+			out_stream(d, c, l, m, out, &tot, have[l][m] ? &info[l][m] : NULL);
 		ng_out_list_end(out);
 		ng_out_dict_end(out);
 	}

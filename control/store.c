@@ -2,6 +2,7 @@
 /* The SQLite store: one table, one row per call. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,60 @@
 #include "xsrelayd.h"
 
 /* Bump when struct call changes shape in a way its size does not show. */
-#define STORE_LAYOUT 1
+#define STORE_LAYOUT 2
+
+/*
+ * A row holds the call compactly: the fields before the legs, each leg's
+ * fields before its streams and only its nmedia streams, then the fields after
+ * the legs up to the table links. A one-media call takes about 1.8 KB, not the
+ * 6.6 KB of the struct (fewer WAL pages per commit).
+ */
+#define HEAD_LEN offsetof(struct call, leg)
+#define LEG_HEAD_LEN offsetof(struct call_leg, media)
+#define TAIL_OFF offsetof(struct call, created)
+#define TAIL_LEN (offsetof(struct call, hnext) - TAIL_OFF)
+
+static size_t pack(const struct call *c, uint8_t *out)
+{
+	size_t n = 0;
+	memcpy(out, c, HEAD_LEN);
+	n += HEAD_LEN;
+	for (int l = 0; l < 2; l++) {
+		unsigned nm = c->leg[l].nmedia <= CALL_MAX_MEDIA ? c->leg[l].nmedia : 0;
+		memcpy(out + n, &c->leg[l], LEG_HEAD_LEN);
+		out[n + offsetof(struct call_leg, nmedia)] = (uint8_t)nm;
+		n += LEG_HEAD_LEN;
+		memcpy(out + n, c->leg[l].media, nm * sizeof(struct call_stream));
+		n += nm * sizeof(struct call_stream);
+	}
+	memcpy(out + n, (const uint8_t *)c + TAIL_OFF, TAIL_LEN);
+	return n + TAIL_LEN;
+}
+
+/* 0, or -1 if the blob is not a packed call of this layout. */
+static int unpack(const uint8_t *in, size_t len, struct call *c)
+{
+	size_t n = HEAD_LEN;
+	memset(c, 0, sizeof(*c));
+	if (len < HEAD_LEN)
+		return -1;
+	memcpy(c, in, HEAD_LEN);
+	for (int l = 0; l < 2; l++) {
+		if (n + LEG_HEAD_LEN > len)
+			return -1;
+		memcpy(&c->leg[l], in + n, LEG_HEAD_LEN);
+		n += LEG_HEAD_LEN;
+		unsigned nm = c->leg[l].nmedia;
+		if (nm > CALL_MAX_MEDIA || n + nm * sizeof(struct call_stream) > len)
+			return -1;
+		memcpy(c->leg[l].media, in + n, nm * sizeof(struct call_stream));
+		n += nm * sizeof(struct call_stream);
+	}
+	if (n + TAIL_LEN != len)
+		return -1;
+	memcpy((uint8_t *)c + TAIL_OFF, in + n, TAIL_LEN);
+	return 0;
+}
 
 struct store {
 	sqlite3 *db;
@@ -91,20 +145,20 @@ void store_close(struct store *s)
 
 int store_save(struct store *s, const struct call *c)
 {
+	static uint8_t blob[sizeof(struct call)];
 	if (!s)
 		return 0;
-	struct call copy = *c;
-	copy.hnext = copy.inext = NULL;
+	size_t len = pack(c, blob);
 	sqlite3_reset(s->put);
 	sqlite3_bind_text(s->put, 1, c->call_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->put, 2, (sqlite3_int64)c->id);
 	sqlite3_bind_int(s->put, 3, STORE_LAYOUT);
-	sqlite3_bind_int(s->put, 4, (int)sizeof(copy));
-	sqlite3_bind_blob(s->put, 5, &copy, sizeof(copy), SQLITE_TRANSIENT);
+	sqlite3_bind_int(s->put, 4, (int)sizeof(struct call));
+	sqlite3_bind_blob(s->put, 5, blob, (int)len, SQLITE_STATIC);
 	int rc = sqlite3_step(s->put);
 	sqlite3_reset(s->put);
 	sqlite3_clear_bindings(s->put);
-	OPENSSL_cleanse(&copy, sizeof(copy));
+	OPENSSL_cleanse(blob, len);
 	if (rc != SQLITE_DONE) {
 		xsd_log(XSD_LOG_ERR, "store: saving call %s failed: %s", c->call_id,
 			sqlite3_errmsg(s->db));
@@ -127,6 +181,20 @@ int store_delete(struct store *s, const char *call_id)
 		return -1;
 	}
 	return 0;
+}
+
+int store_begin(struct store *s)
+{
+	return !s || sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int store_commit(struct store *s)
+{
+	if (!s || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	xsd_log(XSD_LOG_ERR, "store: commit failed: %s", sqlite3_errmsg(s->db));
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 int store_meta_get(struct store *s, const char *key, char *buf, size_t cap)
@@ -177,17 +245,17 @@ long store_load(struct store *s, void (*fn)(struct call *c, void *arg), void *ar
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		const void *blob = sqlite3_column_blob(q, 2);
 		int len = sqlite3_column_bytes(q, 2);
-		if (sqlite3_column_int(q, 0) != STORE_LAYOUT ||
-		    sqlite3_column_int(q, 1) != (int)sizeof(struct call) ||
-		    len != (int)sizeof(struct call) || !blob) {
-			(*skipped)++;
-			continue;
-		}
 		struct call *c = malloc(sizeof(*c));
 		if (!c)
 			break;
-		memcpy(c, blob, sizeof(*c));
-		c->hnext = c->inext = NULL;
+		if (sqlite3_column_int(q, 0) != STORE_LAYOUT ||
+		    sqlite3_column_int(q, 1) != (int)sizeof(struct call) || !blob || len <= 0 ||
+		    unpack(blob, (size_t)len, c)) {
+			OPENSSL_cleanse(c, sizeof(*c));
+			free(c);
+			(*skipped)++;
+			continue;
+		}
 		c->call_id[CALL_ID_MAX] = '\0';
 		fn(c, arg);
 		n++;

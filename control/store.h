@@ -27,6 +27,12 @@ void store_close(struct store *s);
 /* 0 or -1 (logged). */
 int store_save(struct store *s, const struct call *c);
 int store_delete(struct store *s, const char *call_id);
+/* Group commit: saves and deletes between begin and commit land in one
+ * transaction (the daemon wraps each burst of requests, and sends their
+ * replies after the commit). 0 or -1. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+
 /* A small key/value table beside the calls (e.g. the interface names the rows'
  * interface indexes refer to). get: 0, or -1 when absent. */
 int store_meta_get(struct store *s, const char *key, char *buf, size_t cap);

@@ -46,6 +46,8 @@ void xsd_log(enum xsd_log_level lvl, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+	if (lvl <= XSD_LOG_WARN)
+		fflush(stderr);
 }
 
 int64_t xsd_now(void)
@@ -198,28 +200,43 @@ static int unix_listen(const char *path, unsigned mode)
 	return fd;
 }
 
+/* Serves the datagrams waiting on fd in one burst: their state changes are
+ * committed to the store together, and the replies go out after the commit. */
 static void serve_dgram(struct xsd *d, struct ng_cache *cache, int fd)
 {
+	enum { BURST = 64 };
 	static char buf[NG_REQUEST_MAX + 1];
-	for (int burst = 0; burst < 64; burst++) {
-		struct sockaddr_storage from;
-		socklen_t fl = sizeof(from);
-		ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC, (struct sockaddr *)&from, &fl);
-		if (n < 0)
-			return;
-		struct ng_out out;
-		if ((size_t)n > NG_REQUEST_MAX) {
+	static struct ng_out out[BURST];
+	static struct sockaddr_storage from[BURST];
+	static socklen_t fl[BURST];
+	unsigned n = 0;
+	bool tx = !store_begin(d->store);
+	while (n < BURST) {
+		fl[n] = sizeof(from[n]);
+		ssize_t len = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC, (struct sockaddr *)&from[n],
+				       &fl[n]);
+		if (len < 0)
+			break;
+		if ((size_t)len > NG_REQUEST_MAX) {
 			d->cnt.ng_requests++;
 			d->cnt.ng_malformed++;
-			d->cnt.ng_errors++;
-			xsd_log(XSD_LOG_WARN, "ng: dropped a %zd-byte datagram (limit %d)", n,
+			xsd_log(XSD_LOG_WARN, "ng: dropped a %zd-byte datagram (limit %d)", len,
 				NG_REQUEST_MAX);
 			continue;
 		}
-		ng_server_handle(d, cache, buf, (size_t)n, &out);
-		if (out.len && !out.oom && fl > sizeof(sa_family_t))
-			sendto(fd, out.buf, out.len, MSG_NOSIGNAL, (struct sockaddr *)&from, fl);
-		ng_out_free(&out);
+		ng_server_handle(d, cache, buf, (size_t)len, &out[n]);
+		n++;
+	}
+	if (tx && store_commit(d->store)) {
+		d->cnt.store_errors++;
+		xsd_log(XSD_LOG_ERR, "store: the changes of %u requests are not durable", n);
+	}
+	fflush(stderr);
+	for (unsigned i = 0; i < n; i++) {
+		if (out[i].len && !out[i].oom && fl[i] > sizeof(sa_family_t))
+			sendto(fd, out[i].buf, out[i].len, MSG_NOSIGNAL, (struct sockaddr *)&from[i],
+			       fl[i]);
+		ng_out_free(&out[i]);
 	}
 }
 
@@ -365,6 +382,10 @@ int main(int argc, char **argv)
 
 	if (configure(&d, argc, argv))
 		return 2;
+	/* Log lines are buffered and written once per burst of requests and once a
+	 * second, not one write per line; errors flush at once. */
+	static char logbuf[1 << 16];
+	setvbuf(stderr, logbuf, _IOFBF, sizeof(logbuf));
 	d.started = xsd_now();
 	if (call_table_init(&d.calls, 1 << 16))
 		return 1;
@@ -446,6 +467,7 @@ int main(int argc, char **argv)
 				dp_link_tick(&d);
 				expire_calls(&d);
 				ng_cache_expire(cache, xsd_now());
+				fflush(stderr);
 			} else if (fd == udp || fd == ux) {
 				serve_dgram(&d, cache, fd);
 			} else if (fd == mfd) {
@@ -456,6 +478,7 @@ int main(int argc, char **argv)
 		}
 	}
 out:
+	fflush(stderr);
 	if (ux >= 0)
 		unlink(d.cfg.ng_unix);
 	ng_cache_free(cache);
