@@ -11,7 +11,7 @@ packages=(
   build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
   libdpdk-dev dpdk libipsec-mb-dev libsrtp2-dev libssl-dev openssl
   liburcu-dev libcmocka-dev libsqlite3-dev libpcap-dev
-  iproute2 ethtool python3 bc kamailio baresip
+  libre-dev iproute2 ethtool python3 bc kamailio baresip
 )
 
 missing=()
