@@ -550,7 +550,7 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 		pl_user(&msg->uri.user, c->other_user, sizeof(c->other_user));
 		snprintf(to_uri, sizeof(to_uri), "sip:%s@%s", c->other_user, e->cfg.domain);
 		snprintf(from_uri, sizeof(from_uri), "sip:%s@%s", c->spa_user, e->cfg.domain);
-		snprintf(route, sizeof(route), "sip:%s;lr", e->cfg.upstream);
+		snprintf(route, sizeof(route), "sip:%s", e->cfg.upstream); /* libre adds ;lr */
 		routev[0] = route;
 		routec = 1;
 		e->st.calls_out++;

@@ -113,7 +113,7 @@ bool edge_register(struct edge *e, const struct sip_msg *msg)
 	if (fresh) {
 		re_snprintf(aor, sizeof(aor), "sip:%s@%s", b->user, e->cfg.domain);
 		re_snprintf(reg_uri, sizeof(reg_uri), "sip:%s", e->cfg.domain);
-		re_snprintf(route, sizeof(route), "sip:%s;lr", e->cfg.upstream);
+		re_snprintf(route, sizeof(route), "sip:%s", e->cfg.upstream); /* libre adds ;lr */
 		int err = sipreg_register(&b->reg, e->sip, reg_uri, aor, NULL, aor, 600, b->user,
 					  routev, 1, 0, NULL, NULL, false, upstream_resp, b, NULL,
 					  NULL);

