@@ -11,6 +11,9 @@
  *       Every packet in RECV_IN must unprotect under key B to the original with
  *       its sequence number, and must NOT unprotect under key A; no duplicates;
  *       at least MIN packets. Prints "ok N" or what failed (exit 1).
+ *   srtp_gen decrypts SUITE_B KEYHEX_B SUITE_A KEYHEX_A RECV_IN MIN
+ *       Like check, for packets whose plaintext is not known (a capture): each
+ *       must unprotect under key B and not under key A; at least MIN of them.
  *
  * SUITE: 80 (AES_CM_128_HMAC_SHA1_80) or 32 (AES_CM_128_HMAC_SHA1_32).
  * KEYHEX: 60 hex digits, master key (16) then salt (14).
@@ -182,6 +185,43 @@ static int check(char **av)
 	return 0;
 }
 
+static int decrypts(char **av)
+{
+	static struct rec got[MAX_PKTS];
+	long ng = read_recs(av[4], got, MAX_PKTS), min = strtol(av[5], NULL, 10), ok = 0;
+	srtp_t sb, sa;
+
+	if (ng < 0 || session(av[0], av[1], true, &sb)) {
+		fprintf(stderr, "decrypts: bad arguments or file\n");
+		return 2;
+	}
+	for (long i = 0; i < ng; i++) {
+		uint8_t tmp[2048];
+		int len = got[i].len, len_a = got[i].len;
+
+		memcpy(tmp, got[i].b, got[i].len);
+		if (session(av[2], av[3], true, &sa))
+			return 2;
+		if (srtp_unprotect(sa, tmp, &len_a) == srtp_err_status_ok) {
+			printf("FAIL packet %ld decrypts under key A\n", i);
+			return 1;
+		}
+		srtp_dealloc(sa);
+		if (srtp_unprotect(sb, got[i].b, &len) != srtp_err_status_ok) {
+			printf("FAIL packet %ld does not decrypt under key B\n", i);
+			return 1;
+		}
+		ok++;
+	}
+	srtp_dealloc(sb);
+	if (ok < min) {
+		printf("FAIL only %ld packets (want %ld)\n", ok, min);
+		return 1;
+	}
+	printf("ok %ld packets decrypt under key B, none under key A\n", ok);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (srtp_init() != srtp_err_status_ok)
@@ -190,7 +230,10 @@ int main(int argc, char **argv)
 		return gen(argv + 2);
 	if (argc == 9 && !strcmp(argv[1], "check"))
 		return check(argv + 2);
+	if (argc == 8 && !strcmp(argv[1], "decrypts"))
+		return decrypts(argv + 2);
 	fprintf(stderr, "usage: srtp_gen gen SUITE KEYHEX N SSRC PLAIN_OUT SRTP_OUT\n"
-			"       srtp_gen check SUITE_B KEY_B SUITE_A KEY_A PLAIN_IN RECV_IN MIN\n");
+			"       srtp_gen check SUITE_B KEY_B SUITE_A KEY_A PLAIN_IN RECV_IN MIN\n"
+			"       srtp_gen decrypts SUITE_B KEY_B SUITE_A KEY_A RECV_IN MIN\n");
 	return 2;
 }

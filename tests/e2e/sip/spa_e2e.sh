@@ -18,14 +18,20 @@
 # another CA, an expired one, and one whose user id is not the called user;
 # each call goes on in plain RTP (policy keep) with the reason logged.
 #
+# Captures on both legs check that media is SRTP: on the SPA leg the payload,
+# decoded as audio, is noise once the handshake is done (and the tone before);
+# on the SDES leg every packet decrypts (libsrtp2) under the key in the SDP the
+# relay gave baresip and not under baresip's own.
+#
 # Usage: spa_e2e.sh test|demo XSRELAY_DP XSRELAYD XSRELAY_SIP XSRELAY_MC SPA_PHONE TONE_PY
+#                   SRTP_GEN CAPTURE_PY
 #   test: asserts and exits non-zero on any failure (part of .ci/run)
 #   demo: the same calls, told in plain words; recordings left in ./xsrelay-demo/
 set -euo pipefail
 
 MODE=$1
 DP=$(realpath "$2") XSD=$(realpath "$3") SIP=$(realpath "$4") MC=$(realpath "$5")
-PHONE=$(realpath "$6") TONE=$(realpath "$7")
+PHONE=$(realpath "$6") TONE=$(realpath "$7") GEN=$(realpath "$8") CAP=$(realpath "$9")
 PY=$(command -v python3)
 if [ "$(id -u)" != 0 ] || ! command -v kamailio >/dev/null || ! command -v baresip >/dev/null; then
 	echo "SKIP: needs root, kamailio and baresip"
@@ -213,25 +219,124 @@ phone() { # ID MODE [TARGET] ... extra args
 		--wav-in "$TMP/spa_tone.wav" --wav-out "$TMP/spa_heard.wav" "$@"
 }
 
+start_captures() {
+	stop_captures
+	rm -f "$TMP/cap_spa" "$TMP/cap_b"
+	ip netns exec "$NS_S" "$PY" "$CAP" capture s0 "$TMP/cap_spa" & CAPS="$!"
+	ip netns exec "$NS_B" "$PY" "$CAP" capture b0 "$TMP/cap_b" & CAPS="$CAPS $!"
+	PIDS="$PIDS $CAPS"
+	sleep 0.3
+}
+stop_captures() {
+	for p in ${CAPS:-}; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done
+	CAPS=
+	return 0
+}
+check_legs() { # CALL
+	stop_captures
+	"$PY" "$CAP" noise "$TMP/cap_spa" 10.0.0.2 10.0.0.1 440 ||
+		fail "$1: the SPA leg (phone -> relay) is not encrypted after the handshake"
+	"$PY" "$CAP" noise "$TMP/cap_spa" 10.0.0.1 10.0.0.2 1000 ||
+		fail "$1: the SPA leg (relay -> phone) is not encrypted after the handshake"
+	local relay baresip
+	relay=$("$PY" "$CAP" sdes "$TMP/cap_b" 10.0.1.6) || fail "$1: no relay key in baresip's SDP"
+	baresip=$("$PY" "$CAP" sdes "$TMP/cap_b" 10.0.1.7 "${relay%% *}") ||
+		fail "$1: no key in baresip's own SDP"
+	"$PY" "$CAP" rtp "$TMP/cap_b" 10.0.1.1 10.0.1.7 "$TMP/sdes_leg"
+	echo -n "$1, SDES leg (relay -> baresip, AES_CM_128_HMAC_SHA1_${relay%% *}): "
+	# shellcheck disable=SC2086
+	"$GEN" decrypts $relay $baresip "$TMP/sdes_leg" 100 ||
+		fail "$1: the SDES leg does not decrypt under the key of its SDP"
+}
+heard() { # CALL BARESIP_HEARS SPA_HEARS
+	local heard_b
+	heard_b=$(ls -t "$TMP"/baresip/rec/*dec*.wav 2>/dev/null | head -1)
+	[ -n "$heard_b" ] || fail "$1: baresip recorded nothing"
+	"$PY" "$TONE" check "$heard_b" 440 1000 || fail "$1: baresip did not hear the SPA phone"
+	"$PY" "$TONE" check "$TMP/spa_heard.wav" 1000 440 || fail "$1: the SPA phone did not hear baresip"
+	cp "$heard_b" "$TMP/$1-baresip-heard.wav"
+	cp "$TMP/spa_heard.wav" "$TMP/$1-spa-heard.wav"
+}
+baresip_start() { # extra args
+	rm -f "$TMP"/baresip/rec/*
+	ip netns exec "$NS_B" baresip -f "$TMP/baresip" "$@" >"$TMP/baresip.log" 2>&1 &
+	BARESIP=$!
+	PIDS="$PIDS $BARESIP"
+}
+baresip_stop() {
+	kill "$BARESIP" 2>/dev/null || true
+	wait "$BARESIP" 2>/dev/null || true
+}
+
 # Call 1: the SPA phone calls baresip
-step "call 1: the SPA phone (x-sipura) calls baresip (SDES-SRTP) through kamailio"
-ip netns exec "$NS_B" baresip -f "$TMP/baresip" -t 30 >"$TMP/baresip.log" 2>&1 &
-BARESIP=$!
-PIDS="$PIDS $BARESIP"
+step "call 1: the SPA phone (x-sipura, user 2001) calls baresip (SDES-SRTP) through kamailio"
+baresip_start -t 30
 sleep 1
+start_captures
 rc=0
 phone good --duration 8 call baresip >"$TMP/phone.log" 2>&1 || rc=$?
-cat "$TMP/phone.log" | grep '^spa:' || true
+grep '^spa:' "$TMP/phone.log" || true
 [ $rc = 0 ] || fail "call 1: the SPA phone reports failure ($rc)"
 grep -q "x-sipura handshake complete (edge is callee)" "$TMP/sip.log" ||
 	fail "call 1: the edge did not complete x-sipura as callee"
-heard_b=$(ls -t "$TMP"/baresip/rec/*dec*.wav 2>/dev/null | head -1)
-[ -n "$heard_b" ] || fail "call 1: baresip recorded nothing"
-"$PY" "$TONE" check "$heard_b" 440 1000 || fail "call 1: baresip did not hear the SPA phone"
-"$PY" "$TONE" check "$TMP/spa_heard.wav" 1000 440 || fail "call 1: the SPA phone did not hear baresip"
-cp "$TMP/spa_heard.wav" "$TMP/call1_spa_heard.wav"
-say "call 1: connected; x-sipura handshake done (SPA caller, edge callee); SRTP on both legs; each side heard the other"
-kill "$BARESIP" 2>/dev/null || true
-wait "$BARESIP" 2>/dev/null || true
+heard call1
+check_legs call1
+baresip_stop
+say "call 1: connected; x-sipura done (phone = caller, edge = callee); SRTP on both legs; each side heard the other"
 
+# Call 2: baresip calls the SPA phone
+step "call 2: baresip calls the SPA phone (2001) through kamailio and the edge"
+rc=0
+phone good --duration 20 answer >"$TMP/phone.log" 2>&1 & PHONE_PID=$!
+sleep 1.5
+start_captures
+baresip_start -t 9 -e "/dial sip:2001@10.0.1.6"
+wait "$PHONE_PID" || rc=$?
+baresip_stop
+grep '^spa:' "$TMP/phone.log" || true
+[ $rc = 0 ] || fail "call 2: the SPA phone reports failure ($rc)"
+grep -q "x-sipura handshake complete (edge is caller)" "$TMP/sip.log" ||
+	fail "call 2: the edge did not complete x-sipura as caller"
+heard call2
+check_legs call2
+say "call 2: connected; x-sipura done (edge = caller, phone = callee); SRTP on both legs; each side heard the other"
+
+# Negative runs: the call stays up in plain RTP (policy keep) and the reason is logged.
+negative() { # NAME IDENTITY DIRECTION EXPECTED_LOG
+	local name=$1 id=$2 dir=$3 want=$4
+	step "negative: $name"
+	: >"$TMP/sip.log.mark"
+	local before
+	before=$(wc -l <"$TMP/sip.log")
+	if [ "$dir" = out ]; then
+		baresip_start -t 20
+		sleep 1
+		phone "$id" --duration 4 call baresip >"$TMP/phone.log" 2>&1 || true
+	else
+		phone "$id" --duration 12 answer >"$TMP/phone.log" 2>&1 & PHONE_PID=$!
+		sleep 1.5
+		baresip_start -t 6 -e "/dial sip:2001@10.0.1.6"
+		wait "$PHONE_PID" || true
+	fi
+	baresip_stop
+	grep -q "spa: call established" "$TMP/phone.log" || fail "$name: the call did not connect"
+	tail -n +"$((before + 1))" "$TMP/sip.log" >"$TMP/sip.log.part"
+	grep -q "$want" "$TMP/sip.log.part" || fail "$name: the edge did not report '$want'"
+	grep -q "policy keep: the SPA leg stays plain RTP (INSECURE)" "$TMP/sip.log.part" ||
+		fail "$name: the insecure policy was not applied"
+	say "$name: call connected, kept in plain RTP (INSECURE): $(grep -o 'x-sipura: [^;]*; policy keep' "$TMP/sip.log.part" | head -1 | sed 's/; policy keep//')"
+}
+negative "certificate from another CA" other_ca out "signature does not verify under this CA key"
+negative "expired certificate" expired out "certificate has expired"
+negative "user id is not the called user" wrong_user in "the peer certificate's user id is not the dialled user id"
+
+step "what the relay did"
+CTL=$(dirname "$XSD")/xsrelayctl
+ip netns exec "$NS_E" "$CTL" --socket "$TMP/ng.sock" totals >"$TMP/totals.txt" || true
+relayed=$(awk '$1 == "relayed:" { print $2 }' "$TMP/totals.txt")
+keys=$(awk '$1 == "xsipura_keys:" { print $2 }' "$TMP/totals.txt")
+calls=$(awk '$1 == "calls_created:" { print $2 }' "$TMP/totals.txt")
+say "xsrelayd set up ${calls:-?} calls and installed x-sipura keys ${keys:-?} times;" \
+	"xsrelay-dp relayed and re-encrypted ${relayed:-?} packets"
+[ "${relayed:-0}" -gt 1000 ] || fail "the relay relayed only ${relayed:-0} packets"
 echo PASS
