@@ -12,6 +12,7 @@ packages=(
   libdpdk-dev dpdk libipsec-mb-dev libsrtp2-dev libssl-dev openssl
   liburcu-dev libcmocka-dev libsqlite3-dev libpcap-dev
   libre-dev iproute2 ethtool python3 bc kamailio baresip
+  linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cpio
 )
 
 missing=()

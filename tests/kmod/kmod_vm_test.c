@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The test that runs inside the qemu VM (statically linked, started by the
+ * initramfs /init after insmod xsrelay.ko). It programs flows through
+ * /dev/xsrelay with the data plane's message structs, sends SRTP made on the
+ * host by libsrtp2 (tests/e2e/dataplane/srtp_gen, key A) through the module
+ * over 127.0.0.1, and prints every relayed packet as "XSK-PKT <hex>" for the
+ * host to check with libsrtp2 under key B (and not under key A). Then the
+ * negative cases and their counters, and a benchmark against a userspace relay
+ * running the same packet logic (kmod/xsk_srtp.c) with OpenSSL.
+ *
+ *   kmod_vm_test IN_SRTP_FILE N KEYHEX_A KEYHEX_B BENCH_PKTS
+ *
+ * Prints "XSRELAY-KMOD-RESULT: P passed, F failed" as its last line.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xsk_ossl.h"
+
+#define LOCAL_PORT	20000
+#define OUT_SRC_PORT	20100
+#define DST_PORT	30000
+#define PEER_PORT	40000
+#define OTHER_PORT	40002
+#define UNKNOWN_PORT	20500
+#define BENCH_K_PORT	22000
+#define BENCH_U_PORT	23000
+#define BENCH_DST_PORT	31000
+#define BENCH_WINDOW	16
+
+static int passed, failed;
+static int ctl_fd;
+static uint32_t ctl_seq;
+
+#define CHECK(cond, ...) do { \
+	if (cond) { passed++; printf("ok   - " __VA_ARGS__); } \
+	else { failed++; printf("FAIL - " __VA_ARGS__); } \
+	printf("\n"); \
+} while (0)
+
+struct rec {
+	uint16_t len;
+	uint8_t b[2048];
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int unhex(const char *s, uint8_t *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+/* One request, its first reply into rep (returns the reply type, -1 on error). */
+static int ctl(uint16_t type, const void *body, uint32_t blen, void *rep, size_t rlen)
+{
+	uint8_t buf[1024], rbuf[65536];
+	struct xs_dp_hdr *h = (struct xs_dp_hdr *)buf;
+	ssize_t n;
+
+	memset(buf, 0, sizeof(*h));
+	h->type = type;
+	h->len = (uint32_t)sizeof(*h) + blen;
+	h->seq = ++ctl_seq;
+	memcpy(buf + sizeof(*h), body, blen);
+	if (write(ctl_fd, buf, h->len) != (ssize_t)h->len)
+		return -1;
+	n = read(ctl_fd, rbuf, sizeof(rbuf));
+	if (n < (ssize_t)sizeof(*h))
+		return -1;
+	h = (struct xs_dp_hdr *)rbuf;
+	if (h->seq != ctl_seq)
+		return -1;
+	if (rep)
+		memcpy(rep, rbuf + sizeof(*h), (size_t)n - sizeof(*h) < rlen ?
+		       (size_t)n - sizeof(*h) : rlen);
+	return h->type;
+}
+
+static void addr4(struct xs_dp_addr *a, uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = XS_DP_AF_INET;
+	a->port = port;
+	a->addr[0] = 127;
+	a->addr[3] = 1;
+}
+
+static void crypto80(struct xs_dp_crypto *c, const uint8_t key30[30])
+{
+	memset(c, 0, sizeof(*c));
+	c->suite = 1;
+	memcpy(c->master_key, key30, 16);
+	memcpy(c->master_salt, key30 + 16, 14);
+	c->key_len = 16;
+	c->salt_len = 14;
+}
+
+static int flow_add(uint16_t local, uint16_t out_src, uint16_t dst, const uint8_t *ka,
+		    const uint8_t *kb)
+{
+	struct xs_dp_flow_msg m;
+	struct xs_dp_error err;
+	int t;
+
+	memset(&m, 0, sizeof(m));
+	addr4(&m.flow.local, local);
+	addr4(&m.flow.out_src, out_src);
+	addr4(&m.flow.out_dst, dst);
+	m.flow.src_policy = XS_DP_SRC_LATCH;
+	m.flow.in_suite = 1;
+	m.flow.out_suite = 1;
+	m.flow.flags = XS_DP_FLOW_F_IN_KEYS | XS_DP_FLOW_F_OUT_KEYS;
+	crypto80(&m.in, ka);
+	crypto80(&m.out, kb);
+	t = ctl(XS_DP_MSG_FLOW_ADD, &m, sizeof(m), &err, sizeof(err));
+	if (t == XS_DP_MSG_ERROR)
+		printf("# flow add refused: %d %s\n", err.code, err.text);
+	return t == XS_DP_MSG_ACK ? 0 : -1;
+}
+
+static int flow_get(uint16_t local, struct xs_dp_flow_info *info)
+{
+	struct xs_dp_flow_ref r;
+	struct {
+		struct xs_dp_info_batch b;
+		struct xs_dp_flow_info i;
+	} rep;
+
+	memset(&r, 0, sizeof(r));
+	addr4(&r.local, local);
+	if (ctl(XS_DP_MSG_FLOW_GET, &r, sizeof(r), &rep, sizeof(rep)) != XS_DP_MSG_FLOW_INFO)
+		return -1;
+	*info = rep.i;
+	return 0;
+}
+
+static int udp_sock(uint16_t port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int sz = 4 << 20;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return -1;
+	return fd;
+}
+
+static void send_to(int fd, uint16_t port, const void *b, size_t len)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	sendto(fd, b, len, 0, (struct sockaddr *)&sa, sizeof(sa));
+}
+
+/* Receive one datagram within ms milliseconds; length or -1. */
+static ssize_t recv_wait(int fd, void *b, size_t len, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (poll(&p, 1, ms) <= 0)
+		return -1;
+	return recv(fd, b, len, 0);
+}
+
+static void print_pkt(const uint8_t *b, size_t n)
+{
+	printf("XSK-PKT ");
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", b[i]);
+	printf("\n");
+}
+
+static int load(const char *path, struct rec **out)
+{
+	FILE *f = fopen(path, "rb");
+	struct rec *r = calloc(70000, sizeof(*r));
+	uint8_t lb[2];
+	int n = 0;
+
+	if (!f || !r)
+		return -1;
+	while (n < 70000 && fread(lb, 1, 2, f) == 2) {
+		r[n].len = (uint16_t)(lb[0] << 8 | lb[1]);
+		if (r[n].len > sizeof(r[n].b) || fread(r[n].b, 1, r[n].len, f) != r[n].len)
+			break;
+		n++;
+	}
+	fclose(f);
+	*out = r;
+	return n;
+}
+
+static void test_hello(void)
+{
+	struct xs_dp_hello h, rep;
+	struct xs_dp_error err;
+	struct xs_dp_flow_ref r;
+
+	memset(&r, 0, sizeof(r));
+	addr4(&r.local, LOCAL_PORT);
+	CHECK(ctl(XS_DP_MSG_FLOW_GET, &r, sizeof(r), &err, sizeof(err)) == XS_DP_MSG_ERROR &&
+	      err.code == EPROTO, "a request before HELLO is refused with EPROTO");
+	xs_dp_hello_fill(&h);
+	h.sizes[XS_DP_SIZE_flow_msg]++;
+	CHECK(ctl(XS_DP_MSG_HELLO, &h, sizeof(h), &err, sizeof(err)) == XS_DP_MSG_ERROR &&
+	      err.code == EPROTO, "HELLO with a wrong struct size is refused (%s)", err.text);
+	xs_dp_hello_fill(&h);
+	CHECK(ctl(XS_DP_MSG_HELLO, &h, sizeof(h), &rep, sizeof(rep)) == XS_DP_MSG_HELLO &&
+	      !memcmp(&rep, &h, sizeof(h)), "HELLO answered with the same size table");
+}
+
+/* Userspace relay for the benchmark: the same packet logic, OpenSSL crypto. */
+static void user_relay(const uint8_t *ka, const uint8_t *kb)
+{
+	struct xs_dp_crypto ca, cb;
+	struct xsk_ossl_keys in, out;
+	struct xsk_stream sin, sout;
+	uint8_t b[2048];
+	int fd = udp_sock(BENCH_U_PORT);
+	int tx = socket(AF_INET, SOCK_DGRAM, 0);
+
+	crypto80(&ca, ka);
+	crypto80(&cb, kb);
+	xsk_ossl_keys_new(&ca, &in);
+	xsk_ossl_keys_new(&cb, &out);
+	xsk_stream_init(&sin, 0);
+	xsk_stream_init(&sout, 0);
+	for (;;) {
+		ssize_t n = recv(fd, b, sizeof(b) - 32, 0);
+		uint32_t len = (uint32_t)n;
+
+		if (n <= 0)
+			continue;
+		if (xsk_unprotect(&xsk_ossl_ops, &in.keys, &sin, b, &len, false) ||
+		    xsk_protect(&xsk_ossl_ops, &out.keys, &sout, b, &len, sizeof(b), false))
+			continue;
+		send_to(tx, BENCH_DST_PORT, b, len);
+	}
+}
+
+/* Packets per second relayed to BENCH_DST_PORT for n packets sent to port,
+ * BENCH_WINDOW in flight at most. */
+static double bench_run(uint16_t port, uint8_t (*pkts)[256], const uint32_t *lens, int n,
+			int *got)
+{
+	int tx = udp_sock(PEER_PORT + 10 + (port & 7)), rx = udp_sock(BENCH_DST_PORT);
+	int sent = 0, recvd = 0, lost = 0;
+	uint8_t b[2048];
+	double t0 = now_s(), t;
+
+	while (recvd + lost < n) {
+		while (sent < n && sent - recvd - lost < BENCH_WINDOW) {
+			send_to(tx, port, pkts[sent], lens[sent]);
+			sent++;
+		}
+		if (recv_wait(rx, b, sizeof(b), 200) > 0)
+			recvd++;
+		else
+			lost = sent - recvd;
+	}
+	t = now_s() - t0;
+	close(tx);
+	close(rx);
+	*got = recvd;
+	return recvd / t;
+}
+
+static void bench(const uint8_t *ka, const uint8_t *kb, int n)
+{
+	static uint8_t pkts[2][20000][256];
+	static uint32_t lens[2][20000];
+	struct xs_dp_crypto ca;
+	struct xsk_ossl_keys k;
+	struct xsk_stream s;
+	double pps_k, pps_u;
+	int got_k, got_u;
+	pid_t pid;
+
+	if (n > 20000)
+		n = 20000;
+	crypto80(&ca, ka);
+	xsk_ossl_keys_new(&ca, &k);
+	for (int set = 0; set < 2; set++) {
+		xsk_stream_init(&s, 0);
+		for (int i = 0; i < n; i++) {
+			uint8_t *p = pkts[set][i];
+
+			memset(p, 0, 172);
+			p[0] = 0x80;
+			p[1] = 0;
+			p[2] = (uint8_t)(i >> 8);
+			p[3] = (uint8_t)i;
+			p[11] = (uint8_t)(0x42 + set);
+			memset(p + 12, i & 0xff, 160);
+			lens[set][i] = 172;
+			xsk_protect(&xsk_ossl_ops, &k.keys, &s, p, &lens[set][i], 256, false);
+		}
+	}
+	xsk_ossl_keys_free(&k);
+	if (flow_add(BENCH_K_PORT, OUT_SRC_PORT + 10, BENCH_DST_PORT, ka, kb)) {
+		CHECK(0, "benchmark flow added");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		user_relay(ka, kb);
+		_exit(0);
+	}
+	usleep(200000);
+	pps_k = bench_run(BENCH_K_PORT, pkts[0], lens[0], n, &got_k);
+	pps_u = bench_run(BENCH_U_PORT, pkts[1], lens[1], n, &got_u);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	printf("XSK-BENCH kernel %d/%d pkts %.0f pps; userspace %d/%d pkts %.0f pps; ratio %.2f\n",
+	       got_k, n, pps_k, got_u, n, pps_u, pps_u > 0 ? pps_k / pps_u : 0.0);
+	CHECK(got_k == n && got_u == n, "benchmark: every packet relayed on both paths");
+}
+
+int main(int argc, char **argv)
+{
+	struct xs_dp_flow_info info;
+	struct xs_dp_stats st;
+	uint8_t ka[30], kb[30], b[2048];
+	struct rec *r;
+	int n, total, rx, tx, other, unk, ok_len = 1, got = 0, bench_n;
+	ssize_t m;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc != 6 || unhex(argv[3], ka, 30) || unhex(argv[4], kb, 30)) {
+		fprintf(stderr, "usage: kmod_vm_test IN N KEYA KEYB BENCH_PKTS\n");
+		return 2;
+	}
+	n = atoi(argv[2]);
+	bench_n = atoi(argv[5]);
+	total = load(argv[1], &r);
+	ctl_fd = open("/dev/xsrelay", O_RDWR);
+	CHECK(ctl_fd >= 0, "/dev/xsrelay opens");
+	CHECK(total >= n + 3, "%d input packets from libsrtp2 (need %d)", total, n + 3);
+	if (ctl_fd < 0 || total < n + 3)
+		goto out;
+	test_hello();
+	CHECK(flow_add(LOCAL_PORT, OUT_SRC_PORT, DST_PORT, ka, kb) == 0, "FLOW_ADD accepted");
+	CHECK(flow_add(LOCAL_PORT, OUT_SRC_PORT, DST_PORT, ka, kb) != 0,
+	      "a second FLOW_ADD on the same port is refused");
+
+	rx = udp_sock(DST_PORT);
+	tx = udp_sock(PEER_PORT);
+	other = udp_sock(OTHER_PORT);
+	unk = udp_sock(UNKNOWN_PORT);
+	CHECK(rx >= 0 && tx >= 0 && other >= 0 && unk >= 0, "sockets bound on 127.0.0.1");
+
+	/* positive: every packet relayed, re-encrypted (host checks the crypto) */
+	for (int i = 0; i < n; i++) {
+		send_to(tx, LOCAL_PORT, r[i].b, r[i].len);
+		m = recv_wait(rx, b, sizeof(b), 1000);
+		if (m < 0)
+			continue;
+		got++;
+		if (m != r[i].len || memcmp(b, r[i].b, 12) ||
+		    !memcmp(b + 12, r[i].b + 12, (size_t)m - 12))
+			ok_len = 0;
+		print_pkt(b, (size_t)m);
+	}
+	CHECK(got == n, "%d of %d packets relayed", got, n);
+	CHECK(ok_len, "relayed packets keep header and length, payload and tag re-encrypted");
+
+	/* forged: an unseen index with a flipped tag bit */
+	r[n].b[r[n].len - 1] ^= 1;
+	send_to(tx, LOCAL_PORT, r[n].b, r[n].len);
+	CHECK(recv_wait(rx, b, sizeof(b), 300) < 0, "forged packet not relayed");
+	/* replayed */
+	send_to(tx, LOCAL_PORT, r[0].b, r[0].len);
+	CHECK(recv_wait(rx, b, sizeof(b), 300) < 0, "replayed packet not relayed");
+	/* wrong source after latching */
+	send_to(other, LOCAL_PORT, r[n + 2].b, r[n + 2].len);
+	CHECK(recv_wait(rx, b, sizeof(b), 300) < 0, "packet from another source not relayed");
+	/* the next genuine packet still goes through */
+	send_to(tx, LOCAL_PORT, r[n + 1].b, r[n + 1].len);
+	m = recv_wait(rx, b, sizeof(b), 1000);
+	CHECK(m == r[n + 1].len, "the next genuine packet is relayed after the drops");
+	if (m > 0)
+		print_pkt(b, (size_t)m);
+	/* unknown port: passes untouched to the socket there */
+	send_to(tx, UNKNOWN_PORT, r[1].b, r[1].len);
+	m = recv_wait(unk, b, sizeof(b), 1000);
+	CHECK(m == r[1].len && !memcmp(b, r[1].b, (size_t)m),
+	      "a packet to a port without a flow passes untouched");
+
+	CHECK(flow_get(LOCAL_PORT, &info) == 0, "FLOW_GET answers");
+	printf("# pkts_in %llu pkts_out %llu auth_fail %llu replay %llu drop_source %llu\n",
+	       (unsigned long long)info.stats.pkts_in, (unsigned long long)info.stats.pkts_out,
+	       (unsigned long long)info.stats.auth_fail, (unsigned long long)info.stats.replay,
+	       (unsigned long long)info.stats.drop_source);
+	CHECK(info.stats.pkts_out == (uint64_t)n + 1 && info.stats.pkts_in == (uint64_t)n + 4,
+	      "counters: pkts_in n+4, pkts_out n+1");
+	CHECK(info.stats.auth_fail == 1, "counter auth_fail = 1");
+	CHECK(info.stats.replay == 1, "counter replay = 1");
+	CHECK(info.stats.drop_source == 1, "counter drop_source = 1");
+	CHECK(info.flow.peer.family == XS_DP_AF_INET && info.flow.peer.port == PEER_PORT,
+	      "latched peer is 127.0.0.1:%u", info.flow.peer.port);
+	CHECK(info.in_ssrc == info.out_ssrc && info.in_ssrc != 0, "SSRC %#x on both sides",
+	      info.in_ssrc);
+	CHECK(ctl(XS_DP_MSG_STATS_GET, NULL, 0, &st, sizeof(st)) == XS_DP_MSG_STATS &&
+	      st.flows == 1 && st.global.relayed == (uint64_t)n + 1 &&
+	      st.global.drop_flow == 3, "STATS: 1 flow, n+1 relayed, 3 flow drops");
+
+	if (bench_n > 0)
+		bench(ka, kb, bench_n);
+
+	/* a live flow is left for the unload test in /init */
+out:
+	printf("XSRELAY-KMOD-RESULT: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

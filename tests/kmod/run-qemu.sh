@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# One command: build xsrelay.ko against Debian's 6.1 kernel headers, boot that
+# kernel in qemu (TCG, no KVM) with a busybox initramfs holding the module and
+# a static test program, send libsrtp2-made SRTP through the module, and check
+# the relayed packets on the host with libsrtp2. Exit 0 when everything passed.
+#
+#   tests/kmod/run-qemu.sh [-k KERNEL_VERSION] [-n PACKETS] [-b BENCH_PACKETS]
+#
+# Needs: linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static
+#        cpio libsrtp2-dev libssl-dev python3 (scripts/setup.sh installs them).
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+kver=""
+npkts=64
+nbench=3000
+while getopts k:n:b: o; do
+  case $o in
+    k) kver=$OPTARG ;;
+    n) npkts=$OPTARG ;;
+    b) nbench=$OPTARG ;;
+    *) exit 2 ;;
+  esac
+done
+if [ -z "$kver" ]; then
+  # the newest kernel that has both an image and headers
+  for d in $(ls -d /lib/modules/*/build 2>/dev/null | sort -rV); do
+    v=$(basename "$(dirname "$d")")
+    [ -f "/boot/vmlinuz-$v" ] && { kver=$v; break; }
+  done
+fi
+[ -n "$kver" ] && [ -f "/boot/vmlinuz-$kver" ] && [ -d "/lib/modules/$kver/build" ] || {
+  echo "kmod: no kernel with headers (apt-get install linux-image-amd64 linux-headers-amd64)" >&2
+  exit 1
+}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+keya=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d
+keyb=f0e0d0c0b0a090807060504030201000ffeeddccbbaa99887766554433
+keyb=${keyb}22
+
+echo "kmod: building xsrelay.ko for $kver"
+make -s -C "$top/kmod" KDIR="/lib/modules/$kver/build" >"$work/make.log" 2>&1 ||
+  { cat "$work/make.log"; exit 1; }
+echo "kmod: building the static test program and srtp_gen"
+gcc -O2 -static -Wall -Wno-deprecated-declarations -I"$top/kmod" -I"$top/include" \
+  -o "$work/kmod_vm_test" "$top/tests/kmod/kmod_vm_test.c" "$top/tests/kmod/xsk_ossl.c" \
+  "$top/kmod/xsk_srtp.c" -lcrypto -lpthread
+gcc -O2 -o "$work/srtp_gen" "$top/tests/e2e/dataplane/srtp_gen.c" -lsrtp2
+"$work/srtp_gen" gen 80 "$keya" $((npkts + 3)) 0x11223344 "$work/plain.bin" "$work/in.srtp"
+
+root=$work/root
+mkdir -p "$root"/{bin,proc,sys,dev,tmp}
+cp /bin/busybox "$root/bin/"
+for a in sh insmod rmmod ip cat poweroff mount echo dmesg grep; do ln -sf busybox "$root/bin/$a"; done
+cp "/lib/modules/$kver/kernel/crypto/ctr.ko" "$top/kmod/xsrelay.ko" "$work/kmod_vm_test" \
+  "$work/in.srtp" "$root/"
+cat >"$root/init" <<INIT
+#!/bin/sh
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+ip link set lo up
+insmod /ctr.ko 2>/dev/null
+if insmod /xsrelay.ko; then echo XSK-LOAD ok; else echo XSK-LOAD failed; fi
+/kmod_vm_test /in.srtp $npkts $keya $keyb $nbench
+if rmmod xsrelay; then echo XSK-UNLOAD ok; else echo XSK-UNLOAD failed; fi
+dmesg | grep -E 'xsrelay|BUG|WARNING|Oops|RCU' | grep -v 'loading out-of-tree\|module verification'
+poweroff -f
+INIT
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1 >"$work/initrd.gz")
+
+echo "kmod: booting $kver in qemu (TCG)"
+t0=$(date +%s)
+timeout 600 qemu-system-x86_64 -accel tcg -m 512M -smp 2 -nographic -no-reboot \
+  -kernel "/boot/vmlinuz-$kver" -initrd "$work/initrd.gz" \
+  -append "console=ttyS0 quiet panic=-1 oops=panic" </dev/null >"$work/console.log" 2>&1 || true
+echo "kmod: VM ran $(( $(date +%s) - t0 )) s"
+tr -d '\r' <"$work/console.log" >"$work/console.txt"
+grep -E '^(ok|FAIL|#) |XSK-(LOAD|UNLOAD|BENCH)|xsrelay|BUG|WARNING|Oops' "$work/console.txt" || true
+[ -n "${XSK_KEEP_LOG:-}" ] && cp "$work/console.txt" "$XSK_KEEP_LOG"
+
+pass=0 fail=0
+if res=$(grep -o 'XSRELAY-KMOD-RESULT: [0-9]* passed, [0-9]* failed' "$work/console.txt" | tail -1); then
+  pass=$(echo "$res" | awk '{print $2}')
+  fail=$(echo "$res" | awk '{print $4}')
+else
+  echo "FAIL - no result line from the VM"; fail=$((fail + 1))
+fi
+for step in LOAD UNLOAD; do
+  if grep -q "XSK-$step ok" "$work/console.txt"; then pass=$((pass + 1));
+  else echo "FAIL - module $step"; fail=$((fail + 1)); fi
+done
+if grep -qE 'BUG:|WARNING:|Oops' "$work/console.txt"; then
+  echo "FAIL - kernel warnings in the VM log"; fail=$((fail + 1))
+fi
+# The relayed packets, checked with libsrtp2: under key B, and not under key A.
+python3 - "$work/console.txt" "$work/recv.bin" <<'PY'
+import sys
+out = open(sys.argv[2], "wb")
+for line in open(sys.argv[1], errors="replace"):
+    if line.startswith("XSK-PKT "):
+        b = bytes.fromhex(line.split()[1])
+        out.write(len(b).to_bytes(2, "big") + b)
+PY
+if "$work/srtp_gen" check 80 "$keyb" 80 "$keya" "$work/plain.bin" "$work/recv.bin" $((npkts + 1)); then
+  echo "ok   - host: $((npkts + 1)) relayed packets decrypt under key B (libsrtp2), not under key A"
+  pass=$((pass + 1))
+else
+  echo "FAIL - host: libsrtp2 check of the relayed packets"; fail=$((fail + 1))
+fi
+echo "kmod: $pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
