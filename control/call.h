@@ -83,6 +83,8 @@ struct call {
 	enum call_state state;
 	uint8_t offerer;        /* leg[offerer] made the last offer */
 	bool strict_source;     /* flows accept media only from each party's SDP address */
+	/* why a leg expected to go secure (x-sipura) did not: set by the SIP edge */
+	char security_note[96];
 	struct call_leg leg[2]; /* leg[0]: from-tag of the first offer */
 	int64_t created;        /* CLOCK_REALTIME seconds */
 	int64_t last_signal;

@@ -860,6 +860,8 @@ static void out_call(struct xsd *d, const struct call *c, struct ng_out *out)
 	out_kv_int(out, "last signal", c->last_signal);
 	out_kv_int(out, "last media", c->last_media);
 	out_kv_str(out, "state", c->state == CALL_ANSWERED ? "answered" : "offered");
+	if (c->security_note[0])
+		out_kv_str(out, "security", c->security_note);
 	ng_out_key(out, "tags");
 	ng_out_dict_begin(out);
 	for (int l = 0; l < 2; l++) {
@@ -1080,6 +1082,31 @@ static void cmd_xsipura_keys(struct xsd *d, const struct ng_val *req, struct ng_
 	ng_out_dict_end(out);
 }
 
+/* The SIP edge reports a SPA leg that did not go secure and why; the call
+ * shows it (query, xsipura-query, xsrelayctl show). */
+static void cmd_xsipura_insecure(struct xsd *d, const struct ng_val *req, struct ng_opts *o,
+				 struct ng_out *out)
+{
+	char reason[80];
+	struct call *c = o->call_id ? call_find(&d->calls, o->call_id) : NULL;
+	const struct ng_val *rv = ng_dict_get(req, "reason");
+	if (!c) {
+		ng_cmd_error(out, o->call_id ? "unknown call-id" : "xsipura-insecure needs call-id");
+		return;
+	}
+	if (!rv || ng_str_copy(rv, reason, sizeof(reason))) {
+		ng_cmd_error(out, "xsipura-insecure needs 'reason', a string of at most 79 bytes");
+		return;
+	}
+	snprintf(c->security_note, sizeof(c->security_note), "INSECURE: %s", reason);
+	if (store_save(d->store, c))
+		d->cnt.store_errors++;
+	xsd_log(XSD_LOG_WARN, "call %s: %s", c->call_id, c->security_note);
+	ng_out_dict_begin(out);
+	out_kv_str(out, "result", "ok");
+	ng_out_dict_end(out);
+}
+
 static void cmd_xsipura_query(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 {
 	struct call *c = o->call_id ? call_find(&d->calls, o->call_id) : NULL;
@@ -1089,6 +1116,8 @@ static void cmd_xsipura_query(struct xsd *d, struct ng_opts *o, struct ng_out *o
 	}
 	ng_out_dict_begin(out);
 	out_kv_str(out, "result", "ok");
+	if (c->security_note[0])
+		out_kv_str(out, "security", c->security_note);
 	ng_out_key(out, "legs");
 	ng_out_list_begin(out);
 	for (int l = 0; l < 2; l++) {
@@ -1168,6 +1197,8 @@ void ng_cmd_handle(struct xsd *d, const struct ng_val *req, struct ng_out *out)
 		cmd_statistics(d, out);
 	} else if (!strcasecmp(cmd, "xsipura-keys")) {
 		cmd_xsipura_keys(d, req, &o, out);
+	} else if (!strcasecmp(cmd, "xsipura-insecure")) {
+		cmd_xsipura_insecure(d, req, &o, out);
 	} else if (!strcasecmp(cmd, "xsipura-query")) {
 		cmd_xsipura_query(d, &o, out);
 	} else {

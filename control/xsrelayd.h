@@ -64,7 +64,7 @@ struct xsd_counters {
 };
 
 #define NG_COMMANDS(X) X(ping) X(offer) X(answer) X(delete) X(query) X(list) \
-	X(statistics) X(xsipura_keys) X(xsipura_query)
+	X(statistics) X(xsipura_keys) X(xsipura_query) X(xsipura_insecure)
 
 struct dp_link;
 struct store;

@@ -201,10 +201,30 @@ static void pl_user(const struct pl *pl, char *out, size_t cap)
 	out[n] = '\0';
 }
 
+/* Tells xsrelayd, so that `xsrelayctl show` says why the SPA leg is plain. */
+static void ng_insecure(struct edge_call *c, const char *why)
+{
+	struct ng_out o;
+	ng_out_init(&o, NG_BENCODE);
+	ng_out_dict_begin(&o);
+	ng_out_key(&o, "command");
+	ng_out_cstr(&o, "xsipura-insecure");
+	ng_out_key(&o, "call-id");
+	ng_out_cstr(&o, c->callid);
+	ng_out_key(&o, "reason");
+	ng_out_str(&o, why, strlen(why) < 79 ? strlen(why) : 79);
+	ng_out_dict_end(&o);
+	const char *err = sip_ng_error(sip_ng_call(c->e->ng, &o));
+	ng_out_free(&o);
+	if (err)
+		edge_log("call %s: could not mark the call insecure in xsrelayd: %s", c->callid, err);
+}
+
 static void insecure(struct edge_call *c, const char *why)
 {
 	struct edge *e = c->e;
 	e->st.handshakes_failed++;
+	ng_insecure(c, why);
 	if (e->cfg.insecure == EDGE_INSECURE_HANGUP) {
 		e->st.insecure_hungup++;
 		edge_log("call %s: x-sipura: %s; policy hangup: ending the call", c->callid, why);

@@ -324,6 +324,8 @@ negative() { # NAME IDENTITY DIRECTION EXPECTED_LOG
 	grep -q "$want" "$TMP/sip.log.part" || fail "$name: the edge did not report '$want'"
 	grep -q "policy keep: the SPA leg stays plain RTP (INSECURE)" "$TMP/sip.log.part" ||
 		fail "$name: the insecure policy was not applied"
+	grep -q "INSECURE: $want" "$TMP/xsrelayd.log" ||
+		fail "$name: xsrelayd (xsrelayctl show) was not told why the call is insecure"
 	say "$name: call connected, kept in plain RTP (INSECURE): $(grep -o 'x-sipura: [^;]*; policy keep' "$TMP/sip.log.part" | head -1 | sed 's/; policy keep//')"
 }
 negative "certificate from another CA" other_ca out "signature does not verify under this CA key"

@@ -259,6 +259,12 @@ try:
     r = ng.req({"command": "xsipura-keys", "call-id": "call-1", "tag": "tag-b",
                 "master-key": mk, "master-salt": mk, "profile": "srtp_tag_len=99"})
     check("xsipura-keys with a bad profile is refused", r.get("result") == "error")
+    r = ng.req({"command": "xsipura-insecure", "call-id": "call-2", "reason": "no handshake"})
+    q = ng.req({"command": "query", "call-id": "call-2"})
+    check("xsipura-insecure: the reason shows on the call",
+          r.get("result") == "ok" and q.get("security") == "INSECURE: no handshake")
+    r = ng.req({"command": "xsipura-insecure", "call-id": "call-2"})
+    check("xsipura-insecure without a reason is refused", r.get("result") == "error")
     r = ng.req({"command": "xsipura-query", "call-id": "call-1"})
     legs = {l["tag"]: l for l in r.get("legs", [])}
     check("xsipura-query shows the leg secure", legs.get("tag-b", {}).get("medias", [{}])[0]
