@@ -35,6 +35,7 @@ struct edge_call {
 	struct xsp_hs hs;
 	struct xsp_subkey *hs_key;
 	bool hs_ready, secure, answered, ng_call;
+	bool insecure_done;       /* the policy ran once; later failures change nothing */
 	struct tmr secure_tmr;
 };
 
@@ -220,9 +221,26 @@ static void ng_insecure(struct edge_call *c, const char *why)
 		edge_log("call %s: could not mark the call insecure in xsrelayd: %s", c->callid, err);
 }
 
+/* Passes an INFO that is not x-sipura to the other leg, with its Content-Type. */
+static void pass_info(struct sipsess *to, const struct sip_msg *msg)
+{
+	char ctype[128];
+	if (!to)
+		return;
+	if (pl_isset(&msg->ctyp.type))
+		re_snprintf(ctype, sizeof(ctype), "%r/%r", &msg->ctyp.type, &msg->ctyp.subtype);
+	else
+		snprintf(ctype, sizeof(ctype), "application/octet-stream");
+	sipsess_info(to, ctype, msg->mb, NULL, NULL);
+}
+
 static void insecure(struct edge_call *c, const char *why)
 {
 	struct edge *e = c->e;
+	if (c->insecure_done || c->secure)
+		return;
+	c->insecure_done = true;
+	tmr_cancel(&c->secure_tmr);
 	e->st.handshakes_failed++;
 	ng_insecure(c, why);
 	if (e->cfg.insecure == EDGE_INSECURE_HANGUP) {
@@ -341,8 +359,7 @@ static void spa_info_callee(struct edge_call *c, const struct sip_msg *msg)
 		return;
 	default:
 		/* not x-sipura: pass it on to the other side, answer here */
-		if (c->out)
-			sipsess_info(c->out, "application/octet-stream", msg->mb, NULL, NULL);
+		pass_info(c->out, msg);
 		reply_info(c, msg, 200, "OK", NULL, 0);
 	}
 }
@@ -463,8 +480,7 @@ static void info_in(struct sip *sip, const struct sip_msg *msg, void *arg)
 	if (c->spa_calls) {
 		spa_info_callee(c, msg);
 	} else {
-		if (c->out)
-			sipsess_info(c->out, "application/octet-stream", msg->mb, NULL, NULL);
+		pass_info(c->out, msg);
 		sip_treply(NULL, c->e->sip, msg, 200, "OK");
 	}
 }
@@ -521,8 +537,7 @@ static void info_out(struct sip *sip, const struct sip_msg *msg, void *arg)
 {
 	struct edge_call *c = arg;
 	(void)sip;
-	if (c->in)
-		sipsess_info(c->in, "application/octet-stream", msg->mb, NULL, NULL);
+	pass_info(c->in, msg);
 	sip_treply(NULL, c->e->sip, msg, 200, "OK");
 }
 
@@ -562,6 +577,15 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 	c->spa_calls = !sa_cmp(&msg->src, &e->upstream, SA_ADDR);
 	if (!mbuf_get_left(msg->mb)) {
 		sip_treply(NULL, e->sip, msg, 488, "Offer Required");
+		mem_deref(c);
+		return;
+	}
+	if (c->spa_calls && !edge_binding(e, &msg->from.uri.user)) {
+		/* only phones registered here call through the edge */
+		sip_treply(NULL, e->sip, msg, 403, "Register First");
+		edge_log("call %s: refused: %r is not registered here", c->callid,
+			 &msg->from.uri.user);
+		e->st.calls_failed++;
 		mem_deref(c);
 		return;
 	}

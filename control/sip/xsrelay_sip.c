@@ -165,6 +165,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xsrelay-sip: upstream and ca-key are required\n%s", usage);
 		return 2;
 	}
+	if (!strrchr(c->upstream, ':')) {
+		fprintf(stderr, "xsrelay-sip: upstream must be ADDR:PORT, got '%s'\n", c->upstream);
+		return 2;
+	}
 	if (!c->domain[0]) {
 		snprintf(c->domain, sizeof(c->domain), "%s", c->upstream);
 		*strrchr(c->domain, ':') = '\0';
