@@ -92,6 +92,7 @@ struct xsk_net {
 	struct net *net;
 	struct mutex lock;		/* writers */
 	DECLARE_HASHTABLE(table, XSK_HASH_BITS);
+	DECLARE_HASHTABLE(laddrs, 6);	/* relay addresses (xsk_table.c) */
 	u64 nflows;
 	u64 start_ns;
 	struct xsk_gstats __percpu *gstats;
@@ -131,12 +132,11 @@ int xsk_table_add(struct xsk_net *xn, struct xsk_flow *f);
 void xsk_table_del(struct xsk_net *xn, struct xsk_flow *f);
 int xsk_table_replace(struct xsk_net *xn, struct xsk_flow *old, struct xsk_flow *nf);
 void xsk_table_flush(struct xsk_net *xn);
+bool xsk_is_relay_addr(struct xsk_net *xn, u8 family, const void *addr);
 void xsk_flow_set_keys(struct xsk_flow *f, unsigned int dir, struct xsk_keyset *ks);
 void xsk_flow_sync_keys(struct xsk_flow *f, unsigned int dir, const struct xsk_keyset *ks);
 
 /* xsk_hook.c */
-extern struct sk_buff_head xsk_txq;
-extern struct work_struct xsk_tx_work;
 int xsk_hooks_register(struct net *net);
 void xsk_hooks_unregister(struct net *net);
 

@@ -20,6 +20,7 @@ static int __net_init xsk_net_init(struct net *net)
 	xn->net = net;
 	mutex_init(&xn->lock);
 	hash_init(xn->table);
+	hash_init(xn->laddrs);
 	xn->start_ns = ktime_get_ns();
 	xn->gstats = alloc_percpu(struct xsk_gstats);
 	if (!xn->gstats)
@@ -55,7 +56,6 @@ static int __init xsk_init(void)
 {
 	int rc;
 
-	skb_queue_head_init(&xsk_txq);
 	xsk_wq = alloc_workqueue("xsrelay", 0, 0);
 	if (!xsk_wq)
 		return -ENOMEM;
@@ -80,8 +80,6 @@ static void __exit xsk_exit(void)
 	xsk_ctl_exit();
 	unregister_pernet_subsys(&xsk_net_ops);	/* hooks off, flows unlinked */
 	rcu_barrier();				/* queue the last frees */
-	cancel_work_sync(&xsk_tx_work);
-	skb_queue_purge(&xsk_txq);
 	destroy_workqueue(xsk_wq);		/* and run them */
 	pr_info("xsrelay: unloaded\n");
 }

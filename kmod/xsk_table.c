@@ -37,6 +37,81 @@ struct xsk_flow *xsk_table_lookup(struct xsk_net *xn, const struct xs_dp_addr *k
 	return NULL;
 }
 
+/*
+ * Relay addresses: the flows' local addresses, learned as flows come and go
+ * (refcounted, under xn->lock; read under rcu_read_lock by the hook, which
+ * counts UDP to a relay address without a flow as drop_unknown_port).
+ */
+struct xsk_laddr {
+	struct hlist_node hn;
+	struct xs_dp_addr addr;		/* port 0 */
+	u32 refs;
+	struct rcu_head rcu;
+};
+
+static void laddr_key(struct xs_dp_addr *k, const struct xs_dp_addr *a)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = a->family;
+	memcpy(k->addr, a->addr, sizeof(k->addr));
+}
+
+static struct xsk_laddr *laddr_find(struct xsk_net *xn, const struct xs_dp_addr *k)
+{
+	struct xsk_laddr *la;
+
+	hash_for_each_possible_rcu(xn->laddrs, la, hn, xsk_key_hash(k),
+				   lockdep_is_held(&xn->lock)) {
+		if (!memcmp(&la->addr, k, sizeof(*k)))
+			return la;
+	}
+	return NULL;
+}
+
+/* Under rcu_read_lock: is family/addr (4 or 16 bytes) a relay address? */
+bool xsk_is_relay_addr(struct xsk_net *xn, u8 family, const void *addr)
+{
+	struct xs_dp_addr k;
+
+	memset(&k, 0, sizeof(k));
+	k.family = family;
+	memcpy(k.addr, addr, family == XS_DP_AF_INET ? 4 : 16);
+	return laddr_find(xn, &k) != NULL;
+}
+
+static int laddr_get(struct xsk_net *xn, const struct xs_dp_addr *a)
+{
+	struct xsk_laddr *la;
+	struct xs_dp_addr k;
+
+	laddr_key(&k, a);
+	la = laddr_find(xn, &k);
+	if (la) {
+		la->refs++;
+		return 0;
+	}
+	la = kzalloc(sizeof(*la), GFP_KERNEL);
+	if (!la)
+		return -ENOMEM;
+	la->addr = k;
+	la->refs = 1;
+	hash_add_rcu(xn->laddrs, &la->hn, xsk_key_hash(&k));
+	return 0;
+}
+
+static void laddr_put(struct xsk_net *xn, const struct xs_dp_addr *a)
+{
+	struct xsk_laddr *la;
+	struct xs_dp_addr k;
+
+	laddr_key(&k, a);
+	la = laddr_find(xn, &k);
+	if (WARN_ON_ONCE(!la) || --la->refs)
+		return;
+	hash_del_rcu(&la->hn);
+	kfree_rcu(la, rcu);
+}
+
 struct xsk_cfg *xsk_cfg_new(const struct xs_dp_flow *wire)
 {
 	struct xsk_cfg *c = kzalloc(sizeof(*c), GFP_KERNEL);
@@ -149,8 +224,12 @@ int xsk_table_add(struct xsk_net *xn, struct xsk_flow *f)
 	node_keys(f, w);
 	if (xsk_table_lookup(xn, &f->node[XSK_NODE_RTP].key, NULL))
 		return -EEXIST;
-	if (rtcp && node_add(xn, &f->node[XSK_NODE_RTCP]))
+	if (rtcp && xsk_table_lookup(xn, &f->node[XSK_NODE_RTCP].key, NULL))
 		return -EADDRINUSE;
+	if (laddr_get(xn, &w->local))
+		return -ENOMEM;
+	if (rtcp)
+		node_add(xn, &f->node[XSK_NODE_RTCP]);
 	node_add(xn, &f->node[XSK_NODE_RTP]);
 	xn->nflows++;
 	return 0;
@@ -160,6 +239,7 @@ void xsk_table_del(struct xsk_net *xn, struct xsk_flow *f)
 {
 	node_del(&f->node[XSK_NODE_RTCP]);
 	node_del(&f->node[XSK_NODE_RTP]);
+	laddr_put(xn, &flow_wire(xn, f)->local);
 	xn->nflows--;
 	flow_free_rcu(f);
 }

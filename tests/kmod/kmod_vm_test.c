@@ -13,11 +13,13 @@
  *
  * Prints "XSRELAY-KMOD-RESULT: P passed, F failed" as its last line.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,28 @@
 #define BENCH_U_PORT	23000
 #define BENCH_DST_PORT	31000
 #define BENCH_WINDOW	16
+#define VETH_PORT	24000
+#define V6_PORT		24100
+#define V46_PORT	24200
+
+/* veth topology set up by /init: ns A (peer, 10.0.1.2) -- root (10.0.1.1 |
+ * 10.0.2.1) -- ns B (destination, 10.0.2.2) */
+#define IP4(a, b, c, d)	((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
+#define LO4		IP4(127, 0, 0, 1)
+#define V_RELAY		IP4(10, 0, 1, 1)
+#define V_PEER		IP4(10, 0, 1, 2)
+#define V_OUT_SRC	IP4(10, 0, 2, 1)
+#define V_DST		IP4(10, 0, 2, 2)
+
+/* where a test's traffic goes: the peer sends from ns_peer to relay, the
+ * relayed packets leave from out_src to dst in ns_dst (-1: this namespace) */
+struct path {
+	const char *name;
+	int ns_peer, ns_dst;
+	uint32_t relay, out_src, dst;
+};
+
+static int ns_root = -1;
 
 static int passed, failed;
 static int ctl_fd;
@@ -101,13 +125,20 @@ static int ctl(uint16_t type, const void *body, uint32_t blen, void *rep, size_t
 	return h->type;
 }
 
-static void addr4(struct xs_dp_addr *a, uint16_t port)
+static void addr4ip(struct xs_dp_addr *a, uint32_t ip, uint16_t port)
 {
 	memset(a, 0, sizeof(*a));
 	a->family = XS_DP_AF_INET;
 	a->port = port;
-	a->addr[0] = 127;
-	a->addr[3] = 1;
+	a->addr[0] = (uint8_t)(ip >> 24);
+	a->addr[1] = (uint8_t)(ip >> 16);
+	a->addr[2] = (uint8_t)(ip >> 8);
+	a->addr[3] = (uint8_t)ip;
+}
+
+static void addr4(struct xs_dp_addr *a, uint16_t port)
+{
+	addr4ip(a, LO4, port);
 }
 
 static void crypto80(struct xs_dp_crypto *c, const uint8_t key30[30])
@@ -120,17 +151,25 @@ static void crypto80(struct xs_dp_crypto *c, const uint8_t key30[30])
 	c->salt_len = 14;
 }
 
-static int flow_add(uint16_t local, uint16_t out_src, uint16_t dst, const uint8_t *ka,
-		    const uint8_t *kb)
+static void addr6(struct xs_dp_addr *a, const char *ip, uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = XS_DP_AF_INET6;
+	a->port = port;
+	inet_pton(AF_INET6, ip, a->addr);
+}
+
+static int flow_add_a(const struct xs_dp_addr *local, const struct xs_dp_addr *out_src,
+		      const struct xs_dp_addr *out_dst, const uint8_t *ka, const uint8_t *kb)
 {
 	struct xs_dp_flow_msg m;
 	struct xs_dp_error err;
 	int t;
 
 	memset(&m, 0, sizeof(m));
-	addr4(&m.flow.local, local);
-	addr4(&m.flow.out_src, out_src);
-	addr4(&m.flow.out_dst, dst);
+	m.flow.local = *local;
+	m.flow.out_src = *out_src;
+	m.flow.out_dst = *out_dst;
 	m.flow.src_policy = XS_DP_SRC_LATCH;
 	m.flow.in_suite = 1;
 	m.flow.out_suite = 1;
@@ -141,6 +180,25 @@ static int flow_add(uint16_t local, uint16_t out_src, uint16_t dst, const uint8_
 	if (t == XS_DP_MSG_ERROR)
 		printf("# flow add refused: %d %s\n", err.code, err.text);
 	return t == XS_DP_MSG_ACK ? 0 : -1;
+}
+
+static int flow_add_p(const struct path *p, uint16_t local, uint16_t out_src, uint16_t dst,
+		      const uint8_t *ka, const uint8_t *kb)
+{
+	struct xs_dp_addr l, s, d;
+
+	addr4ip(&l, p->relay, local);
+	addr4ip(&s, p->out_src, out_src);
+	addr4ip(&d, p->dst, dst);
+	return flow_add_a(&l, &s, &d, ka, kb);
+}
+
+static const struct path lo_path = { "lo", -1, -1, LO4, LO4, LO4 };
+
+static int flow_add(uint16_t local, uint16_t out_src, uint16_t dst, const uint8_t *ka,
+		    const uint8_t *kb)
+{
+	return flow_add_p(&lo_path, local, out_src, dst, ka, kb);
 }
 
 static int flow_get(uint16_t local, struct xs_dp_flow_info *info)
@@ -159,25 +217,64 @@ static int flow_get(uint16_t local, struct xs_dp_flow_info *info)
 	return 0;
 }
 
-static int udp_sock(uint16_t port)
+/* A UDP socket bound to ip:port, made in network namespace ns (-1: ours). */
+static int udp_sock_ns(int ns, uint32_t ip, uint16_t port)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	int sz = 4 << 20;
+				  .sin_addr.s_addr = htonl(ip) };
+	int fd, sz = 4 << 20;
 
+	if (ns >= 0 && setns(ns, CLONE_NEWNET))
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (ns >= 0 && setns(ns_root, CLONE_NEWNET))
+		abort();
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
 		return -1;
 	return fd;
 }
 
-static void send_to(int fd, uint16_t port, const void *b, size_t len)
+static int udp6_sock_ns(int ns, const char *ip, uint16_t port)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	int fd;
+
+	inet_pton(AF_INET6, ip, &sa.sin6_addr);
+	if (ns >= 0 && setns(ns, CLONE_NEWNET))
+		return -1;
+	fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	if (ns >= 0 && setns(ns_root, CLONE_NEWNET))
+		abort();
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return -1;
+	return fd;
+}
+
+static void send_to6(int fd, const char *ip, uint16_t port, const void *b, size_t len)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+
+	inet_pton(AF_INET6, ip, &sa.sin6_addr);
+	sendto(fd, b, len, 0, (struct sockaddr *)&sa, sizeof(sa));
+}
+
+static int udp_sock(uint16_t port)
+{
+	return udp_sock_ns(-1, LO4, port);
+}
+
+static void send_to_ip(int fd, uint32_t ip, uint16_t port, const void *b, size_t len)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+				  .sin_addr.s_addr = htonl(ip) };
 
 	sendto(fd, b, len, 0, (struct sockaddr *)&sa, sizeof(sa));
+}
+
+static void send_to(int fd, uint16_t port, const void *b, size_t len)
+{
+	send_to_ip(fd, LO4, port, b, len);
 }
 
 /* Receive one datagram within ms milliseconds; length or -1. */
@@ -190,12 +287,17 @@ static ssize_t recv_wait(int fd, void *b, size_t len, int ms)
 	return recv(fd, b, len, 0);
 }
 
-static void print_pkt(const uint8_t *b, size_t n)
+static void print_pkt_tag(const char *tag, const uint8_t *b, size_t n)
 {
-	printf("XSK-PKT ");
+	printf("%s ", tag);
 	for (size_t i = 0; i < n; i++)
 		printf("%02x", b[i]);
 	printf("\n");
+}
+
+static void print_pkt(const uint8_t *b, size_t n)
+{
+	print_pkt_tag("XSK-PKT", b, n);
 }
 
 static int load(const char *path, struct rec **out)
@@ -238,14 +340,14 @@ static void test_hello(void)
 }
 
 /* Userspace relay for the benchmark: the same packet logic, OpenSSL crypto. */
-static void user_relay(const uint8_t *ka, const uint8_t *kb)
+static void user_relay(const struct path *p, const uint8_t *ka, const uint8_t *kb)
 {
 	struct xs_dp_crypto ca, cb;
 	struct xsk_ossl_keys in, out;
 	struct xsk_stream sin, sout;
 	uint8_t b[2048];
-	int fd = udp_sock(BENCH_U_PORT);
-	int tx = socket(AF_INET, SOCK_DGRAM, 0);
+	int fd = udp_sock_ns(-1, p->relay, BENCH_U_PORT);
+	int tx = udp_sock_ns(-1, p->out_src, 0);
 
 	crypto80(&ca, ka);
 	crypto80(&cb, kb);
@@ -262,23 +364,24 @@ static void user_relay(const uint8_t *ka, const uint8_t *kb)
 		if (xsk_unprotect(&xsk_ossl_ops, &in.keys, &sin, b, &len, false) ||
 		    xsk_protect(&xsk_ossl_ops, &out.keys, &sout, b, &len, sizeof(b), false))
 			continue;
-		send_to(tx, BENCH_DST_PORT, b, len);
+		send_to_ip(tx, p->dst, BENCH_DST_PORT, b, len);
 	}
 }
 
 /* Packets per second relayed to BENCH_DST_PORT for n packets sent to port,
  * BENCH_WINDOW in flight at most. */
-static double bench_run(uint16_t port, uint8_t (*pkts)[256], const uint32_t *lens, int n,
-			int *got)
+static double bench_run(const struct path *p, uint16_t port, uint8_t (*pkts)[256],
+			const uint32_t *lens, int n, int *got)
 {
-	int tx = udp_sock(PEER_PORT + 10 + (port & 7)), rx = udp_sock(BENCH_DST_PORT);
+	int tx = udp_sock_ns(p->ns_peer, p->ns_peer >= 0 ? V_PEER : LO4, PEER_PORT + 10 + (port & 7));
+	int rx = udp_sock_ns(p->ns_dst, p->dst, BENCH_DST_PORT);
 	int sent = 0, recvd = 0, lost = 0;
 	uint8_t b[2048];
 	double t0 = now_s(), t;
 
 	while (recvd + lost < n) {
 		while (sent < n && sent - recvd - lost < BENCH_WINDOW) {
-			send_to(tx, port, pkts[sent], lens[sent]);
+			send_to_ip(tx, p->relay, port, pkts[sent], lens[sent]);
 			sent++;
 		}
 		if (recv_wait(rx, b, sizeof(b), 200) > 0)
@@ -293,7 +396,8 @@ static double bench_run(uint16_t port, uint8_t (*pkts)[256], const uint32_t *len
 	return recvd / t;
 }
 
-static void bench(const uint8_t *ka, const uint8_t *kb, int n)
+static void bench(const struct path *p, uint16_t kport, const uint8_t *ka, const uint8_t *kb,
+		  int n)
 {
 	static uint8_t pkts[2][20000][256];
 	static uint32_t lens[2][20000];
@@ -325,23 +429,159 @@ static void bench(const uint8_t *ka, const uint8_t *kb, int n)
 		}
 	}
 	xsk_ossl_keys_free(&k);
-	if (flow_add(BENCH_K_PORT, OUT_SRC_PORT + 10, BENCH_DST_PORT, ka, kb)) {
+	if (flow_add_p(p, kport, OUT_SRC_PORT + 10, BENCH_DST_PORT, ka, kb)) {
 		CHECK(0, "benchmark flow added");
 		return;
 	}
 	pid = fork();
 	if (pid == 0) {
-		user_relay(ka, kb);
+		user_relay(p, ka, kb);
 		_exit(0);
 	}
 	usleep(200000);
-	pps_k = bench_run(BENCH_K_PORT, pkts[0], lens[0], n, &got_k);
-	pps_u = bench_run(BENCH_U_PORT, pkts[1], lens[1], n, &got_u);
+	pps_k = bench_run(p, kport, pkts[0], lens[0], n, &got_k);
+	pps_u = bench_run(p, BENCH_U_PORT, pkts[1], lens[1], n, &got_u);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	printf("XSK-BENCH kernel %d/%d pkts %.0f pps; userspace %d/%d pkts %.0f pps; ratio %.2f\n",
-	       got_k, n, pps_k, got_u, n, pps_u, pps_u > 0 ? pps_k / pps_u : 0.0);
-	CHECK(got_k == n && got_u == n, "benchmark: every packet relayed on both paths");
+	printf("XSK-BENCH %s kernel %d/%d pkts %.0f pps; userspace %d/%d pkts %.0f pps; ratio %.2f\n",
+	       p->name, got_k, n, pps_k, got_u, n, pps_u, pps_u > 0 ? pps_k / pps_u : 0.0);
+	CHECK(got_k == n && got_u == n, "benchmark over %s: every packet relayed on both paths",
+	      p->name);
+}
+
+/* Recv one datagram within ms, with its source; length or -1. */
+static ssize_t recv_from_wait(int fd, void *b, size_t len, int ms, struct sockaddr_in *from)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	socklen_t sl = sizeof(*from);
+
+	if (poll(&p, 1, ms) <= 0)
+		return -1;
+	return recvfrom(fd, b, len, 0, (struct sockaddr *)from, &sl);
+}
+
+/* SRTP relayed between two network namespaces over veth pairs: the peer in
+ * ns A sends to the relay address in the root namespace, the module sends
+ * the re-encrypted packets out of the other veth to ns B. */
+static void test_veth(const struct path *p, struct rec *r, int n, const uint8_t *ka,
+		      const uint8_t *kb)
+{
+	struct xs_dp_flow_info info;
+	struct sockaddr_in from;
+	uint8_t b[2048];
+	int tx, rx, got = 0, src_ok = 1;
+	ssize_t m;
+
+	CHECK(flow_add_p(p, VETH_PORT, OUT_SRC_PORT, DST_PORT, ka, kb) == 0,
+	      "veth: FLOW_ADD on 10.0.1.1 accepted");
+	tx = udp_sock_ns(p->ns_peer, V_PEER, PEER_PORT);
+	rx = udp_sock_ns(p->ns_dst, p->dst, DST_PORT);
+	CHECK(tx >= 0 && rx >= 0, "veth: sockets bound in ns A (10.0.1.2) and ns B (10.0.2.2)");
+	if (tx < 0 || rx < 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		send_to_ip(tx, p->relay, VETH_PORT, r[i].b, r[i].len);
+		m = recv_from_wait(rx, b, sizeof(b), 1000, &from);
+		if (m < 0)
+			continue;
+		got++;
+		if (from.sin_addr.s_addr != htonl(p->out_src) || ntohs(from.sin_port) != OUT_SRC_PORT)
+			src_ok = 0;
+		print_pkt_tag("XSK-VPKT", b, (size_t)m);
+	}
+	CHECK(got == n, "veth: %d of %d packets relayed from ns A to ns B", got, n);
+	CHECK(src_ok, "veth: relayed packets come from 10.0.2.1:%u", OUT_SRC_PORT);
+	memset(&info, 0, sizeof(info));
+	{
+		struct xs_dp_flow_ref ref;
+		struct {
+			struct xs_dp_info_batch b;
+			struct xs_dp_flow_info i;
+		} rep;
+
+		memset(&ref, 0, sizeof(ref));
+		addr4ip(&ref.local, p->relay, VETH_PORT);
+		if (ctl(XS_DP_MSG_FLOW_GET, &ref, sizeof(ref), &rep, sizeof(rep)) ==
+		    XS_DP_MSG_FLOW_INFO)
+			info = rep.i;
+	}
+	CHECK(info.stats.pkts_out == (uint64_t)n && info.flow.peer.family == XS_DP_AF_INET &&
+	      info.flow.peer.addr[3] == 2 && info.flow.peer.port == PEER_PORT,
+	      "veth: pkts_out %llu, latched peer 10.0.1.2:%u",
+	      (unsigned long long)info.stats.pkts_out, info.flow.peer.port);
+	close(tx);
+	close(rx);
+}
+
+/* IPv6 over the veth pairs: [fd01::2] in ns A -> [fd01::1] (relay) ->
+ * from [fd02::1] to [fd02::2] in ns B; then IPv4 in, IPv6 out. */
+static void test_v6(const struct path *p, struct rec *r, int n, const uint8_t *ka,
+		    const uint8_t *kb)
+{
+	struct xs_dp_addr l, os, od;
+	struct sockaddr_in6 from;
+	struct xs_dp_stats st;
+	uint8_t b[2048], want[16];
+	int tx, rx, tx4, got = 0, src_ok = 1, got46 = 0;
+	socklen_t sl;
+	ssize_t m;
+
+	addr6(&l, "fd01::1", V6_PORT);
+	addr6(&os, "fd02::1", OUT_SRC_PORT);
+	addr6(&od, "fd02::2", DST_PORT);
+	CHECK(flow_add_a(&l, &os, &od, ka, kb) == 0, "IPv6: FLOW_ADD on [fd01::1] accepted");
+	tx = udp6_sock_ns(p->ns_peer, "fd01::2", PEER_PORT);
+	rx = udp6_sock_ns(p->ns_dst, "fd02::2", DST_PORT);
+	CHECK(tx >= 0 && rx >= 0, "IPv6: sockets bound in ns A [fd01::2] and ns B [fd02::2]");
+	if (tx < 0 || rx < 0)
+		return;
+	inet_pton(AF_INET6, "fd02::1", want);
+	for (int i = 0; i < n; i++) {
+		struct pollfd pf = { .fd = rx, .events = POLLIN };
+
+		send_to6(tx, "fd01::1", V6_PORT, r[i].b, r[i].len);
+		if (poll(&pf, 1, 1000) <= 0)
+			continue;
+		sl = sizeof(from);
+		m = recvfrom(rx, b, sizeof(b), 0, (struct sockaddr *)&from, &sl);
+		if (m < 0)
+			continue;
+		got++;
+		if (memcmp(&from.sin6_addr, want, 16) || ntohs(from.sin6_port) != OUT_SRC_PORT)
+			src_ok = 0;
+		print_pkt_tag("XSK-6PKT", b, (size_t)m);
+	}
+	CHECK(got == n, "IPv6: %d of %d packets relayed from ns A to ns B", got, n);
+	CHECK(src_ok, "IPv6: relayed packets come from [fd02::1]:%u", OUT_SRC_PORT);
+
+	/* IPv4 in (10.0.1.1), IPv6 out: the headers are replaced, not rewritten */
+	addr4ip(&l, p->relay, V46_PORT);
+	CHECK(flow_add_a(&l, &os, &od, ka, kb) == 0, "IPv4 in, IPv6 out: FLOW_ADD accepted");
+	tx4 = udp_sock_ns(p->ns_peer, V_PEER, PEER_PORT + 1);
+	for (int i = 0; i < 8; i++) {
+		send_to_ip(tx4, p->relay, V46_PORT, r[i].b, r[i].len);
+		m = recv_wait(rx, b, sizeof(b), 1000);
+		if (m == r[i].len)
+			got46++;
+	}
+	CHECK(got46 == 8, "IPv4 in, IPv6 out: %d of 8 packets relayed", got46);
+
+	/* a relay address without flow or socket on the port: dropped, counted */
+	memset(&st, 0, sizeof(st));
+	ctl(XS_DP_MSG_STATS_GET, NULL, 0, &st, sizeof(st));
+	send_to6(tx, "fd01::1", UNKNOWN_PORT + 2, r[1].b, r[1].len);
+	usleep(100000);
+	{
+		uint64_t before = st.global.drop_unknown_port;
+
+		memset(&st, 0, sizeof(st));
+		CHECK(ctl(XS_DP_MSG_STATS_GET, NULL, 0, &st, sizeof(st)) == XS_DP_MSG_STATS &&
+		      st.global.drop_unknown_port == before + 1,
+		      "IPv6: UDP to [fd01::1] on a port without flow or socket: drop_unknown_port");
+	}
+	close(tx);
+	close(tx4);
+	close(rx);
 }
 
 int main(int argc, char **argv)
@@ -354,9 +594,21 @@ int main(int argc, char **argv)
 	ssize_t m;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc != 6 || unhex(argv[3], ka, 30) || unhex(argv[4], kb, 30)) {
-		fprintf(stderr, "usage: kmod_vm_test IN N KEYA KEYB BENCH_PKTS\n");
+	struct path veth = { "veth", -1, -1, V_RELAY, V_OUT_SRC, V_DST };
+
+	if ((argc != 6 && argc != 8) || unhex(argv[3], ka, 30) || unhex(argv[4], kb, 30)) {
+		fprintf(stderr, "usage: kmod_vm_test IN N KEYA KEYB BENCH_PKTS [PID_NS_A PID_NS_B]\n");
 		return 2;
+	}
+	ns_root = open("/proc/self/ns/net", O_RDONLY);
+	if (argc == 8) {
+		char pa[64], pb[64];
+
+		snprintf(pa, sizeof(pa), "/proc/%s/ns/net", argv[6]);
+		snprintf(pb, sizeof(pb), "/proc/%s/ns/net", argv[7]);
+		veth.ns_peer = open(pa, O_RDONLY);
+		veth.ns_dst = open(pb, O_RDONLY);
+		CHECK(veth.ns_peer >= 0 && veth.ns_dst >= 0, "namespaces A and B open");
 	}
 	n = atoi(argv[2]);
 	bench_n = atoi(argv[5]);
@@ -431,9 +683,30 @@ int main(int argc, char **argv)
 	CHECK(ctl(XS_DP_MSG_STATS_GET, NULL, 0, &st, sizeof(st)) == XS_DP_MSG_STATS &&
 	      st.flows == 1 && st.global.relayed == (uint64_t)n + 1 &&
 	      st.global.drop_flow == 3, "STATS: 1 flow, n+1 relayed, 3 flow drops");
+	CHECK(st.global.drop_unknown_port == 0,
+	      "drop_unknown_port 0: a port with a socket bound is not counted");
+
+	/* a relay address (127.0.0.1, learned from the flow) on a port with no
+	 * flow and no socket: dropped, drop_unknown_port; the same port on a
+	 * local address that is no relay address (127.0.0.2) is not counted */
+	send_to(tx, UNKNOWN_PORT + 2, r[1].b, r[1].len);
+	send_to_ip(tx, IP4(127, 0, 0, 2), UNKNOWN_PORT + 2, r[1].b, r[1].len);
+	usleep(100000);
+	memset(&st, 0, sizeof(st));
+	CHECK(ctl(XS_DP_MSG_STATS_GET, NULL, 0, &st, sizeof(st)) == XS_DP_MSG_STATS &&
+	      st.global.drop_unknown_port == 1,
+	      "drop_unknown_port %llu (want 1): UDP to a relay address without flow or socket",
+	      (unsigned long long)st.global.drop_unknown_port);
+
+	if (veth.ns_peer >= 0 && veth.ns_dst >= 0)
+		test_veth(&veth, r, n, ka, kb);
+	if (veth.ns_peer >= 0 && veth.ns_dst >= 0)
+		test_v6(&veth, r, n, ka, kb);
 
 	if (bench_n > 0)
-		bench(ka, kb, bench_n);
+		bench(&lo_path, BENCH_K_PORT, ka, kb, bench_n);
+	if (bench_n > 0 && veth.ns_peer >= 0 && veth.ns_dst >= 0)
+		bench(&veth, BENCH_K_PORT, ka, kb, bench_n);
 
 	/* a live flow is left for the unload test in /init */
 out:

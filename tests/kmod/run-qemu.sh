@@ -51,16 +51,32 @@ gcc -O2 -o "$work/srtp_gen" "$top/tests/e2e/dataplane/srtp_gen.c" -lsrtp2
 root=$work/root
 mkdir -p "$root"/{bin,proc,sys,dev,tmp}
 cp /bin/busybox "$root/bin/"
-for a in sh insmod rmmod ip cat poweroff mount echo dmesg grep; do ln -sf busybox "$root/bin/$a"; done
-cp "/lib/modules/$kver/kernel/crypto/ctr.ko" "$top/kmod/xsrelay.ko" "$work/kmod_vm_test" \
+for a in sh insmod rmmod ip cat poweroff mount echo dmesg grep unshare nsenter sleep kill; do ln -sf busybox "$root/bin/$a"; done
+cp "/lib/modules/$kver/kernel/crypto/ctr.ko" "/lib/modules/$kver/kernel/drivers/net/veth.ko" "$top/kmod/xsrelay.ko" "$work/kmod_vm_test" \
   "$work/in.srtp" "$root/"
 cat >"$root/init" <<INIT
 #!/bin/sh
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 ip link set lo up
 insmod /ctr.ko 2>/dev/null
+insmod /veth.ko 2>/dev/null
+# veth topology: ns A (10.0.1.2) -- pa/ra -- root (10.0.1.1, 10.0.2.1) -- rb/pb -- ns B (10.0.2.2)
+unshare -n sleep 100000 & NA=\$!
+unshare -n sleep 100000 & NB=\$!
+sleep 1
+ip link add ra type veth && ip link set veth0 name pa && ip link set pa netns \$NA
+ip link add rb type veth && ip link set veth0 name pb && ip link set pb netns \$NB
+ip addr add 10.0.1.1/24 dev ra; ip link set ra up
+ip addr add 10.0.2.1/24 dev rb; ip link set rb up
+echo 0 > /proc/sys/net/ipv6/conf/ra/accept_dad; ip addr add fd01::1/64 dev ra
+echo 0 > /proc/sys/net/ipv6/conf/rb/accept_dad; ip addr add fd02::1/64 dev rb
+nsenter -t \$NA -n sh -c 'ip link set lo up; ip addr add 10.0.1.2/24 dev pa;
+  echo 0 > /proc/sys/net/ipv6/conf/pa/accept_dad; ip addr add fd01::2/64 dev pa; ip link set pa up'
+nsenter -t \$NB -n sh -c 'ip link set lo up; ip addr add 10.0.2.2/24 dev pb;
+  echo 0 > /proc/sys/net/ipv6/conf/pb/accept_dad; ip addr add fd02::2/64 dev pb; ip link set pb up'
 if insmod /xsrelay.ko; then echo XSK-LOAD ok; else echo XSK-LOAD failed; fi
-/kmod_vm_test /in.srtp $npkts $keya $keyb $nbench
+/kmod_vm_test /in.srtp $npkts $keya $keyb $nbench \$NA \$NB
+kill \$NA \$NB
 if rmmod xsrelay; then echo XSK-UNLOAD ok; else echo XSK-UNLOAD failed; fi
 dmesg | grep -E 'xsrelay|BUG|WARNING|Oops|RCU' | grep -v 'loading out-of-tree\|module verification'
 poweroff -f
@@ -93,19 +109,25 @@ if grep -qE 'BUG:|WARNING:|Oops' "$work/console.txt"; then
   echo "FAIL - kernel warnings in the VM log"; fail=$((fail + 1))
 fi
 # The relayed packets, checked with libsrtp2: under key B, and not under key A.
-python3 - "$work/console.txt" "$work/recv.bin" <<'PY'
+python3 - "$work/console.txt" "$work" <<'PY'
 import sys
-out = open(sys.argv[2], "wb")
+outs = {"XSK-PKT": open(sys.argv[2] + "/recv.bin", "wb"),
+        "XSK-VPKT": open(sys.argv[2] + "/recv_veth.bin", "wb"),
+        "XSK-6PKT": open(sys.argv[2] + "/recv_v6.bin", "wb")}
 for line in open(sys.argv[1], errors="replace"):
-    if line.startswith("XSK-PKT "):
-        b = bytes.fromhex(line.split()[1])
-        out.write(len(b).to_bytes(2, "big") + b)
+    w = line.split()
+    if len(w) == 2 and w[0] in outs:
+        b = bytes.fromhex(w[1])
+        outs[w[0]].write(len(b).to_bytes(2, "big") + b)
 PY
-if "$work/srtp_gen" check 80 "$keyb" 80 "$keya" "$work/plain.bin" "$work/recv.bin" $((npkts + 1)); then
-  echo "ok   - host: $((npkts + 1)) relayed packets decrypt under key B (libsrtp2), not under key A"
-  pass=$((pass + 1))
-else
-  echo "FAIL - host: libsrtp2 check of the relayed packets"; fail=$((fail + 1))
-fi
+for set in "recv lo $((npkts + 1))" "recv_veth veth $npkts" "recv_v6 IPv6 $npkts"; do
+  read -r f what min <<<"$set"
+  if "$work/srtp_gen" check 80 "$keyb" 80 "$keya" "$work/plain.bin" "$work/$f.bin" "$min"; then
+    echo "ok   - host: $min packets relayed over $what decrypt under key B (libsrtp2), not under key A"
+    pass=$((pass + 1))
+  else
+    echo "FAIL - host: libsrtp2 check of the packets relayed over $what"; fail=$((fail + 1))
+  fi
+done
 echo "kmod: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
