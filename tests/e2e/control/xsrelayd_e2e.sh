@@ -164,6 +164,7 @@ kill -KILL "$DP_PID"; wait "$DP_PID" 2>/dev/null || true
 rm -f "$SOCK"
 start_dp
 wait_reprogrammed 1
+sleep 0.5 # the new fast path's ports come up
 round "after xsrelay-dp kill -9"
 
 # 2. the daemon dies and comes back
@@ -177,5 +178,6 @@ kill -KILL "$DP_PID"; wait "$DP_PID" 2>/dev/null || true
 rm -f "$SOCK"
 start_dp
 wait_reprogrammed 3
+sleep 0.5
 round "both restarted"
 echo "PASS"

@@ -225,7 +225,12 @@ start_captures() {
 	ip netns exec "$NS_S" "$PY" "$CAP" capture s0 "$TMP/cap_spa" & CAPS="$!"
 	ip netns exec "$NS_B" "$PY" "$CAP" capture b0 "$TMP/cap_b" & CAPS="$CAPS $!"
 	PIDS="$PIDS $CAPS"
-	sleep 0.3
+	# the capture writes its file once its socket is open: wait for both
+	for _ in $(seq 100); do
+		[ -e "$TMP/cap_spa" ] && [ -e "$TMP/cap_b" ] && break
+		sleep 0.05
+	done
+	sleep 0.1
 }
 stop_captures() {
 	for p in ${CAPS:-}; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done
