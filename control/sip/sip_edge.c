@@ -715,6 +715,8 @@ int edge_start(struct edge *e)
 	err = sipsess_listen(&e->sock, e->sip, 32, conn_handler, e);
 	if (!err)
 		err = sip_listen(&e->lsnr, e->sip, true, request_handler, e);
+	if (!err)
+		edge_bindings_start(e);
 	return err;
 }
 

@@ -67,6 +67,7 @@ struct edge {
 	struct sa upstream;
 	struct list calls;
 	struct list bindings;       /* registered SPA phones */
+	struct tmr sweep_tmr;       /* drops bindings whose phone stopped refreshing */
 	struct edge_stats st;
 };
 
@@ -77,6 +78,7 @@ void edge_stop(struct edge *e);
 bool edge_register(struct edge *e, const struct sip_msg *msg);
 /* The contact URI of a registered SPA user-id, or NULL. */
 const char *edge_binding(struct edge *e, const struct pl *user);
+void edge_bindings_start(struct edge *e);
 void edge_bindings_flush(struct edge *e);
 
 /* One log line on stderr; libre's format (printf plus %m errno, %r pl, %J sa). */

@@ -49,8 +49,32 @@ const char *edge_binding(struct edge *e, const struct pl *user)
 	return b->contact;
 }
 
+/* Every 30 s: bindings whose phone stopped refreshing go, and with them the
+ * upstream registration made on the phone's behalf. */
+static void sweep(void *arg)
+{
+	struct edge *e = arg;
+	time_t now = time(NULL);
+	struct le *le = list_head(&e->bindings);
+	while (le) {
+		struct binding *b = le->data;
+		le = le->next;
+		if (b->expires <= now) {
+			edge_log("register: %s expired (no refresh from the phone)", b->user);
+			mem_deref(b);
+		}
+	}
+	tmr_start(&e->sweep_tmr, 30000, sweep, e);
+}
+
+void edge_bindings_start(struct edge *e)
+{
+	tmr_start(&e->sweep_tmr, 30000, sweep, e);
+}
+
 void edge_bindings_flush(struct edge *e)
 {
+	tmr_cancel(&e->sweep_tmr);
 	struct le *le;
 	while ((le = list_head(&e->bindings)))
 		mem_deref(le->data);

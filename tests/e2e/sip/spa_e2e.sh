@@ -66,6 +66,10 @@ cleanup() {
 		cp -r "$TMP/baresip/rec" xsrelay-demo/baresip-recordings 2>/dev/null
 		echo "Recordings and logs are in $(pwd)/xsrelay-demo/"
 	fi
+	if [ -n "${HP_OLD:-}" ]; then
+		umount "$TMP/huge" 2>/dev/null
+		echo "$HP_OLD" >/proc/sys/vm/nr_hugepages 2>/dev/null
+	fi
 	rm -rf "$TMP" "/var/run/dpdk/$PREFIX"
 	exit $rc
 }
@@ -124,7 +128,26 @@ done
 cd - >/dev/null
 
 # ------------------------------------------------------------------ relay, daemon, edge
-ip netns exec "$NS_R" "$DP" --no-huge --no-shconf --file-prefix "$PREFIX" --no-pci -l 0-1 -m 256 \
+# The demo uses hugepages when the machine allows them (128 x 2 MB, given back at
+# the end); the test runs on 4 KiB pages (--no-huge), the same on every machine.
+MEM="--no-huge --no-shconf"
+HP_OLD=
+if [ "$MODE" = demo ] && [ -w /proc/sys/vm/nr_hugepages ]; then
+	HP_OLD=$(cat /proc/sys/vm/nr_hugepages)
+	echo $((HP_OLD + 128)) >/proc/sys/vm/nr_hugepages 2>/dev/null || true
+	free_hp=$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)
+	mkdir -p "$TMP/huge"
+	if [ "${free_hp:-0}" -ge 128 ] && mount -t hugetlbfs nodev "$TMP/huge" 2>/dev/null; then
+		MEM="--in-memory --huge-dir $TMP/huge"
+		say "memory: 128 x 2 MB hugepages for xsrelay-dp"
+	else
+		echo "$HP_OLD" >/proc/sys/vm/nr_hugepages 2>/dev/null || true
+		HP_OLD=
+		say "memory: no hugepages on this machine, xsrelay-dp runs with --no-huge"
+	fi
+fi
+# shellcheck disable=SC2086
+ip netns exec "$NS_R" "$DP" $MEM --file-prefix "$PREFIX" --no-pci -l 0-1 -m 256 \
 	--log-level '*:warning' --vdev net_af_packet0,iface=r0 --vdev net_af_packet1,iface=r1 -- \
 	--ctl "$TMP/dp.sock" --addr 0:10.0.0.1/24 --addr 1:10.0.1.1/24 --idle-sleep-us 100 \
 	>"$TMP/dp.log" 2>&1 &
