@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The fast-path link: connection, hello, flows from calls, counters. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,9 +17,57 @@
 struct dp_link {
 	char path[XSD_PATH_MAX];
 	int fd;
+	bool dev;    /* fd is /dev/xsrelay (xsrelay.ko): write()/read(), not send()/recv() */
 	uint32_t seq;
 	bool warned; /* "fast path not reachable" logged once per outage */
+	bool told;   /* the backend in use has been logged */
 };
+
+/*
+ * The one place that knows the two transports. xsrelay-dp: a SOCK_SEQPACKET
+ * socket, one message per send()/recv(). xsrelay.ko: the character device, one
+ * request per write(), one reply per read(); the module answers a request
+ * inside write(), so read() never waits (it says EAGAIN when no reply is
+ * queued, which here means a lost reply: the link is dropped). Both return
+ * the length, or -errno.
+ */
+static long link_send(const struct dp_link *l, const void *msg, size_t len)
+{
+	ssize_t n;
+	do
+		n = l->dev ? write(l->fd, msg, len) : send(l->fd, msg, len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? n : -EIO;
+}
+
+static long link_recv(const struct dp_link *l, void *buf, size_t cap)
+{
+	ssize_t n;
+	do
+		n = l->dev ? read(l->fd, buf, cap) : recv(l->fd, buf, cap, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n ? n : -ECONNRESET;
+}
+
+/* One request, its (first) reply into buf: the reply's length or -errno. */
+static long link_call(const struct dp_link *l, uint16_t type, uint32_t seq, const void *body,
+		      size_t blen, void *buf, size_t cap)
+{
+	uint8_t out[sizeof(struct xs_dp_hdr) + sizeof(struct xs_dp_hello)];
+	struct xs_dp_hdr h;
+	if (blen > sizeof(out) - sizeof(h))
+		return -EMSGSIZE;
+	xs_dp_hdr_fill(&h, type, (uint32_t)(sizeof(h) + blen), seq, 0);
+	memcpy(out, &h, sizeof(h));
+	if (blen)
+		memcpy(out + sizeof(h), body, blen);
+	long n = link_send(l, out, sizeof(h) + blen);
+	return n < 0 ? n : link_recv(l, buf, cap);
+}
 
 struct dp_link *dp_link_create(const char *path)
 {
@@ -84,15 +133,16 @@ static void batch(struct xsd *d, struct dp_req *r, unsigned n)
 		xs_dp_hdr_fill(&h, r[sent].type, (uint32_t)(sizeof(h) + r[sent].len), ++l->seq, 0);
 		memcpy(msg, &h, sizeof(h));
 		memcpy(msg + sizeof(h), r[sent].body, r[sent].len);
-		if (send(l->fd, msg, sizeof(h) + r[sent].len, MSG_NOSIGNAL) < 0) {
-			link_down(d, errno);
+		long k = link_send(l, msg, sizeof(h) + r[sent].len);
+		if (k < 0) {
+			link_down(d, (int)-k);
 			break;
 		}
 	}
 	OPENSSL_cleanse(msg, sizeof(msg));
 	for (unsigned i = 0; i < sent && l->fd >= 0; i++) {
 		const struct xs_dp_hdr *h;
-		long k = xs_dp_client_recv(l->fd, buf, sizeof(buf));
+		long k = link_recv(l, buf, sizeof(buf));
 		if (k < 0) {
 			link_down(d, (int)-k);
 			break;
@@ -269,8 +319,7 @@ int dp_stats(struct xsd *d, struct xs_dp_stats *out)
 	uint8_t buf[2048];
 	if (l->fd < 0)
 		return -1;
-	long n = xs_dp_client_call(l->fd, XS_DP_MSG_STATS_GET, ++l->seq, NULL, 0, buf,
-				   sizeof(buf));
+	long n = link_call(l, XS_DP_MSG_STATS_GET, ++l->seq, NULL, 0, buf, sizeof(buf));
 	if (n < 0) {
 		link_down(d, (int)-n);
 		return -1;
@@ -290,36 +339,80 @@ static void reprogram_one(struct call *c, void *arg)
 		dp_program_call(d, c);
 }
 
+/* HELLO with our version and size table: 0, a positive errno from the fast
+ * path, or -errno. */
+static int link_hello(const struct dp_link *l, uint32_t seq)
+{
+	struct xs_dp_hello hello;
+	uint8_t buf[512];
+	xs_dp_hello_fill(&hello);
+	long n = link_call(l, XS_DP_MSG_HELLO, seq, &hello, sizeof(hello), buf, sizeof(buf));
+	const struct xs_dp_hdr *h;
+	if (n < 0)
+		return (int)n;
+	if (xs_dp_reply_check(buf, (size_t)n, &h, NULL) || h->seq != seq)
+		return -EBADMSG;
+	if (h->type == XS_DP_MSG_ERROR) {
+		struct xs_dp_error e;
+		memcpy(&e, buf + sizeof(*h), sizeof(e));
+		return e.code ? e.code : EPROTO;
+	}
+	return h->type == XS_DP_MSG_HELLO ? 0 : -EBADMSG;
+}
+
+static const char *backend_name(const struct xsd *d)
+{
+	return d->cfg.fast_path_kmod ? "kmod (xsrelay.ko)" : "dp (xsrelay-dp)";
+}
+
 static void try_connect(struct xsd *d)
 {
 	struct dp_link *l = d->dp;
-	int fd = xs_dp_client_connect(l->path);
+	bool dev = d->cfg.fast_path_kmod;
+	int fd;
+	if (!l->told) {
+		xsd_log(XSD_LOG_INFO, "fast path backend: %s, %s %s", backend_name(d),
+			dev ? "device" : "control socket", l->path);
+		l->told = true;
+	}
+	if (dev) {
+		fd = open(l->path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			fd = -errno;
+	} else {
+		fd = xs_dp_client_connect(l->path);
+	}
 	if (fd < 0) {
 		if (!l->warned)
-			xsd_log(XSD_LOG_WARN, "fast path %s not reachable (%s); calls are kept and "
-				"will be programmed when it is", l->path, strerror(-fd));
+			xsd_log(XSD_LOG_WARN, "fast path %s not reachable (%s)%s; calls are kept and "
+				"will be programmed when it is", l->path, strerror(-fd),
+				dev ? " (is xsrelay.ko loaded?)" : "");
 		l->warned = true;
 		return;
 	}
-	struct timeval tv = { .tv_sec = XS_DP_LINK_TIMEOUT_MS / 1000,
-			      .tv_usec = (XS_DP_LINK_TIMEOUT_MS % 1000) * 1000 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	int rc = xs_dp_client_hello(fd, ++l->seq);
+	if (!dev) {
+		struct timeval tv = { .tv_sec = XS_DP_LINK_TIMEOUT_MS / 1000,
+				      .tv_usec = (XS_DP_LINK_TIMEOUT_MS % 1000) * 1000 };
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	l->fd = fd;
+	l->dev = dev;
+	int rc = link_hello(l, ++l->seq);
 	if (rc) {
 		xsd_log(XSD_LOG_ERR, "fast path %s refused our hello (%s): version or struct "
 			"sizes differ; rebuild both from the same tree", l->path,
 			rc > 0 ? strerror(rc) : strerror(-rc));
 		close(fd);
+		l->fd = -1;
 		return;
 	}
-	l->fd = fd;
 	l->warned = false;
 	/* the fast path may be new: give media a full timeout before judging it */
 	d->media_grace_until = xsd_now() + (int64_t)d->cfg.media_timeout;
 	d->cnt.dp_connects++;
 	d->cnt.dp_reprograms++;
-	xsd_log(XSD_LOG_INFO, "fast path %s connected; programming %zu calls", l->path,
-		d->calls.count);
+	xsd_log(XSD_LOG_INFO, "fast path %s (%s) connected; programming %zu calls", l->path,
+		backend_name(d), d->calls.count);
 	call_foreach(&d->calls, reprogram_one, d);
 }
 
@@ -331,7 +424,7 @@ static void poll_media(struct xsd *d)
 	uint32_t seq = ++l->seq;
 	struct xs_dp_flow_stats sum = { 0 };
 	uint64_t flows = 0;
-	long n = xs_dp_client_call(l->fd, XS_DP_MSG_FLOW_DUMP, seq, NULL, 0, buf, sizeof(buf));
+	long n = link_call(l, XS_DP_MSG_FLOW_DUMP, seq, NULL, 0, buf, sizeof(buf));
 	for (;;) {
 		const struct xs_dp_hdr *h;
 		if (n < 0) {
@@ -364,7 +457,7 @@ static void poll_media(struct xsd *d)
 			if (c && t > c->last_media)
 				c->last_media = t;
 		}
-		n = xs_dp_client_recv(l->fd, buf, sizeof(buf));
+		n = link_recv(l, buf, sizeof(buf));
 	}
 }
 

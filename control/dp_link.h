@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * xsrelayd's link to the fast path (xsrelay-dp's control socket, or a kernel
- * backend speaking the same messages): connects, says hello, turns calls into
- * flows and keeps the fast path's table equal to the daemon's calls.
+ * xsrelayd's link to the fast path: xsrelay-dp's control socket (fast-path =
+ * dp), or xsrelay.ko's device /dev/xsrelay (fast-path = kmod, write()/read()
+ * of the same messages; the backend is read from d->cfg at connect time).
+ * Connects, says hello, turns calls into flows and keeps the fast path's table
+ * equal to the daemon's calls.
  *
  * When the fast path is absent or goes away, requests fail softly: the call
  * state stays, the link is marked down, and the next dp_link_tick() reconnects
  * and re-programs every answered call (media resumes within the tick period).
  * Blocking requests with a receive timeout: the fast path answers in
- * microseconds, and a dead one is noticed within XS_DP_LINK_TIMEOUT_MS.
+ * microseconds, and a dead one is noticed within XS_DP_LINK_TIMEOUT_MS (the
+ * module answers inside write(), so its read() never waits).
  */
 #ifndef XS_DP_LINK_H
 #define XS_DP_LINK_H

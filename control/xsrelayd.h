@@ -32,7 +32,9 @@ struct xsd_config {
 	char ng_udp[128];            /* "127.0.0.1:2223"; "" = off */
 	char ng_unix[XSD_PATH_MAX];  /* Unix datagram socket path; "" = off */
 	unsigned ng_unix_mode;       /* permission bits of that socket */
-	char dp_socket[XSD_PATH_MAX];/* the fast path's control socket */
+	char dp_socket[XSD_PATH_MAX];/* the fast path's control socket, or xsrelay.ko's device */
+	bool dp_socket_set;          /* dp-socket given: fast-path does not change it */
+	bool fast_path_kmod;         /* fast-path = kmod: /dev/xsrelay, write()/read() */
 	char store_path[XSD_PATH_MAX];
 	char metrics[128];           /* "127.0.0.1:9103"; "" = off */
 	unsigned media_timeout;      /* seconds without media before a call ends (0 = never) */

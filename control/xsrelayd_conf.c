@@ -14,6 +14,9 @@
 #include "xs_srtp.h"
 #include "xsrelayd_conf.h"
 
+#define XSD_DP_SOCKET "/run/xsrelay/dp.sock"
+#define XSD_KMOD_DEVICE "/dev/xsrelay"
+
 void xsd_conf_defaults(struct xsd *d)
 {
 	struct xsd_config *c = &d->cfg;
@@ -21,7 +24,7 @@ void xsd_conf_defaults(struct xsd *d)
 	snprintf(c->ng_udp, sizeof(c->ng_udp), "127.0.0.1:2223");
 	snprintf(c->ng_unix, sizeof(c->ng_unix), "/run/xsrelay/ng.sock");
 	c->ng_unix_mode = 0660;
-	snprintf(c->dp_socket, sizeof(c->dp_socket), "/run/xsrelay/dp.sock");
+	snprintf(c->dp_socket, sizeof(c->dp_socket), "%s", XSD_DP_SOCKET);
 	snprintf(c->store_path, sizeof(c->store_path), "/var/lib/xsrelay/calls.db");
 	snprintf(c->metrics, sizeof(c->metrics), "127.0.0.1:9103");
 	c->media_timeout = 60;
@@ -104,7 +107,22 @@ int xsd_conf_set(struct xsd *d, const char *key, const char *v, char *err, size_
 #define U(k, field, max) if (!strcmp(key, k)) return set_uint(&c->field, key, v, max, err, errlen)
 	S("ng-udp", ng_udp);
 	S("ng-unix", ng_unix);
-	S("dp-socket", dp_socket);
+	if (!strcmp(key, "dp-socket")) {
+		c->dp_socket_set = true;
+		return set_str(c->dp_socket, sizeof(c->dp_socket), key, v, err, errlen);
+	}
+	if (!strcmp(key, "fast-path")) {
+		if (strcmp(v, "dp") && strcmp(v, "kmod")) {
+			snprintf(err, errlen, "fast-path: '%s': dp (xsrelay-dp) or kmod (xsrelay.ko)",
+				 v);
+			return -1;
+		}
+		c->fast_path_kmod = !strcmp(v, "kmod");
+		if (!c->dp_socket_set) /* the backend's default, whichever order they come */
+			snprintf(c->dp_socket, sizeof(c->dp_socket), "%s",
+				 c->fast_path_kmod ? XSD_KMOD_DEVICE : XSD_DP_SOCKET);
+		return 0;
+	}
 	S("store", store_path);
 	S("metrics", metrics);
 	if (!strcmp(key, "sdes-suites")) {

@@ -584,6 +584,384 @@ static void test_v6(const struct path *p, struct rec *r, int n, const uint8_t *k
 	close(rx);
 }
 
+/* --------------------------------------------- xsrelayd driving xsrelay.ko */
+
+/*
+ * `kmod_vm_test xsd ...`: xsrelayd (static, started by /init with
+ * --fast-path kmod) programs the module. An SDES<->SDES call is set up over
+ * ng (bencode written here): A (ns A, 10.0.1.2:5000, key A) offers through
+ * interface a (10.0.1.1), B (ns B, 10.0.2.2:7000, key B) answers through b
+ * (10.0.2.1). The flows xsrelayd programmed are read back through our own
+ * /dev/xsrelay file, SRTP goes through the module both ways, and the relayed
+ * packets must decrypt under the keys xsrelayd wrote into its SDP replies.
+ */
+#include <openssl/evp.h>
+
+#define XSD_NG_PORT	2223
+#define XSD_A_PORT	5000
+#define XSD_B_PORT	7000
+
+static int ng_fd = -1;
+static unsigned ng_cookie;
+
+/* bencode string */
+static size_t bstr(char *b, size_t o, const char *s)
+{
+	return o + (size_t)sprintf(b + o, "%zu:%s", strlen(s), s);
+}
+
+/* One ng request (a bencoded dict), its reply's dict into rep; length or -1. */
+static ssize_t ng_req(const char *dict, char *rep, size_t cap)
+{
+	static char out[8192];
+	char cookie[32];
+	int clen = snprintf(cookie, sizeof(cookie), "x%u ", ++ng_cookie);
+	size_t len = (size_t)clen + strlen(dict);
+
+	if (len > sizeof(out))
+		return -1;
+	memcpy(out, cookie, (size_t)clen);
+	memcpy(out + clen, dict, strlen(dict));
+	for (int tries = 0; tries < 20; tries++) {
+		ssize_t n;
+
+		send_to(ng_fd, XSD_NG_PORT, out, len);
+		n = recv_wait(ng_fd, rep, cap - 1, 500);
+		if (n > clen && !memcmp(rep, cookie, (size_t)clen)) {
+			memmove(rep, rep + clen, (size_t)n - (size_t)clen);
+			rep[n - clen] = '\0';
+			return n - clen;
+		}
+	}
+	return -1;
+}
+
+static void sdp_of(char *out, size_t cap, const char *who, const char *addr, int port,
+		   const uint8_t key[30])
+{
+	char b64[64];
+
+	EVP_EncodeBlock((unsigned char *)b64, key, 30);
+	snprintf(out, cap, "v=0\r\no=%s 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+		 "m=audio %d RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n"
+		 "a=sendrecv\r\n", who, addr, addr, port, b64);
+}
+
+/* From an SDP in a reply: the relay's port, address and its AES_CM_128_HMAC_SHA1_80
+ * key. 0 or -1. */
+static int sdp_relay(const char *rep, uint16_t *port, char *addr, size_t acap, uint8_t key[30])
+{
+	const char *m = strstr(rep, "m=audio "), *c = strstr(rep, "c=IN IP4 "),
+		   *k = strstr(rep, "AES_CM_128_HMAC_SHA1_80 inline:");
+	unsigned char raw[64];
+	char b64[64];
+	size_t n = 0;
+
+	if (!m || !c || !k)
+		return -1;
+	*port = (uint16_t)atoi(m + 8);
+	snprintf(addr, acap, "%.*s", (int)strcspn(c + 9, "\r\n"), c + 9);
+	k += strlen("AES_CM_128_HMAC_SHA1_80 inline:");
+	while (n < sizeof(b64) - 1 && k[n] && strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+						     "qrstuvwxyz0123456789+/=", k[n]))
+		n++;
+	memcpy(b64, k, n);
+	b64[n] = '\0';
+	if (n != 40 || EVP_DecodeBlock(raw, (unsigned char *)b64, (int)n) != 30)
+		return -1;
+	memcpy(key, raw, 30);
+	return 0;
+}
+
+static int flow_get_at(uint32_t ip, uint16_t port, struct xs_dp_flow_info *info)
+{
+	struct xs_dp_flow_ref ref;
+	struct {
+		struct xs_dp_info_batch b;
+		struct xs_dp_flow_info i;
+	} rep;
+
+	memset(&ref, 0, sizeof(ref));
+	addr4ip(&ref.local, ip, port);
+	if (ctl(XS_DP_MSG_FLOW_GET, &ref, sizeof(ref), &rep, sizeof(rep)) != XS_DP_MSG_FLOW_INFO)
+		return -1;
+	*info = rep.i;
+	return 0;
+}
+
+static bool addr_is(const struct xs_dp_addr *a, uint32_t ip, uint16_t port)
+{
+	struct xs_dp_addr w;
+
+	addr4ip(&w, ip, port);
+	return a->family == w.family && a->port == port && !memcmp(a->addr, w.addr, 4);
+}
+
+/* The flow xsrelayd programmed at local: where it sends, with SDES keys both ways. */
+static void check_xsd_flow(const char *name, const struct xs_dp_flow_info *fi, uint32_t src,
+			   uint16_t sport, uint32_t dst, uint16_t dport)
+{
+	CHECK(addr_is(&fi->flow.out_src, src, sport) && addr_is(&fi->flow.out_dst, dst, dport),
+	      "xsrelayd: FLOW_GET %s: out_src %u.%u.%u.%u:%u, out_dst %u.%u.%u.%u:%u", name,
+	      fi->flow.out_src.addr[0], fi->flow.out_src.addr[1], fi->flow.out_src.addr[2],
+	      fi->flow.out_src.addr[3], fi->flow.out_src.port, fi->flow.out_dst.addr[0],
+	      fi->flow.out_dst.addr[1], fi->flow.out_dst.addr[2], fi->flow.out_dst.addr[3],
+	      fi->flow.out_dst.port);
+	CHECK(fi->flow.in_suite == 1 && fi->flow.out_suite == 1 && fi->in_keys && fi->out_keys &&
+	      fi->flow.cookie != 0,
+	      "xsrelayd: FLOW_GET %s: AES_CM_128_HMAC_SHA1_80 keys in and out, call cookie %llu",
+	      name, (unsigned long long)fi->flow.cookie);
+}
+
+/* Send n packets from (ns_tx, from:fport) to relay:rport; receive them in ns_rx
+ * on to:tport from relay_out:oport; each must decrypt under key_out to what
+ * pkt[i] decrypts to under key_in. Prints the relayed packets under tag. */
+static int relay_check(const char *what, const char *tag, uint8_t (*pkt)[256],
+		       const uint32_t *lens, int n, int ns_tx, uint32_t from, uint16_t fport,
+		       uint32_t relay, uint16_t rport, int ns_rx, uint32_t to, uint16_t tport,
+		       uint32_t relay_out, uint16_t oport, const uint8_t *key_in,
+		       const uint8_t *key_out, const uint8_t *key_wrong)
+{
+	struct xs_dp_crypto ci, co, cw;
+	struct xsk_ossl_keys ki, ko, kw;
+	struct xsk_stream si, so, sw;
+	struct sockaddr_in sa;
+	int tx = udp_sock_ns(ns_tx, from, fport), rx = udp_sock_ns(ns_rx, to, tport);
+	int got = 0, same = 0, src_ok = 1, wrong = 0;
+	uint8_t b[2048], p[2048];
+
+	if (tx < 0 || rx < 0) {
+		CHECK(0, "xsrelayd: %s: sockets bound", what);
+		return -1;
+	}
+	crypto80(&ci, key_in);
+	crypto80(&co, key_out);
+	crypto80(&cw, key_wrong);
+	xsk_ossl_keys_new(&ci, &ki);
+	xsk_ossl_keys_new(&co, &ko);
+	xsk_ossl_keys_new(&cw, &kw);
+	xsk_stream_init(&si, 0);
+	xsk_stream_init(&so, 0);
+	xsk_stream_init(&sw, 0);
+	for (int i = 0; i < n; i++) {
+		uint32_t lp = lens[i], lb;
+		ssize_t m;
+
+		send_to_ip(tx, relay, rport, pkt[i], lens[i]);
+		m = recv_from_wait(rx, b, sizeof(b), 1000, &sa);
+		if (m <= 0)
+			continue;
+		got++;
+		print_pkt_tag(tag, b, (size_t)m);
+		if (sa.sin_addr.s_addr != htonl(relay_out) || ntohs(sa.sin_port) != oport)
+			src_ok = 0;
+		memcpy(p, pkt[i], lens[i]);
+		lb = (uint32_t)m;
+		if (xsk_unprotect(&xsk_ossl_ops, &kw.keys, &sw, b, &lb, false) == XSK_OK)
+			wrong++;
+		lb = (uint32_t)m;
+		if (xsk_unprotect(&xsk_ossl_ops, &ki.keys, &si, p, &lp, false) == XSK_OK &&
+		    xsk_unprotect(&xsk_ossl_ops, &ko.keys, &so, b, &lb, false) == XSK_OK &&
+		    lb == lp && !memcmp(b, p, lp))
+			same++;
+	}
+	CHECK(got == n && src_ok, "xsrelayd: %s: %d of %d packets relayed, from %u.%u.%u.%u:%u",
+	      what, got, n, relay_out >> 24, (relay_out >> 16) & 255, (relay_out >> 8) & 255,
+	      relay_out & 255, oport);
+	CHECK(same == n && wrong == 0,
+	      "xsrelayd: %s: %d of %d decrypt under the key xsrelayd gave in its SDP, "
+	      "to the sender's RTP; %d under the sender's key", what, same, n, wrong);
+	xsk_ossl_keys_free(&ki);
+	xsk_ossl_keys_free(&ko);
+	xsk_ossl_keys_free(&kw);
+	close(tx);
+	close(rx);
+	return 0;
+}
+
+static int xsd_main(int argc, char **argv)
+{
+	static uint8_t ab[1024][256], ba[1024][256];
+	static uint32_t lab[1024], lba[1024];
+	static char rep[16384], sdp[1024], req[8192];
+	uint8_t ka[30], kb[30], key_to_a[30], key_to_b[30];
+	struct xs_dp_flow_info fa, fb;
+	char addr_a[64], addr_b[64], pa[64], pb[64];
+	uint16_t port_a = 0, port_b = 0;
+	int n, ns_a, ns_b, ok = 0, got_a = -1, got_b = -1;
+	struct rec *r;
+	size_t o;
+
+	/* kmod_vm_test xsd IN_SRTP N KEYA KEYB PID_NS_A PID_NS_B */
+	if (argc != 8 || unhex(argv[4], ka, 30) || unhex(argv[5], kb, 30)) {
+		fprintf(stderr, "usage: kmod_vm_test xsd IN N KEYA KEYB PID_NS_A PID_NS_B\n");
+		return 2;
+	}
+	n = atoi(argv[3]);
+	if (n > 1024)
+		n = 1024;
+	ns_root = open("/proc/self/ns/net", O_RDONLY);
+	snprintf(pa, sizeof(pa), "/proc/%s/ns/net", argv[6]);
+	snprintf(pb, sizeof(pb), "/proc/%s/ns/net", argv[7]);
+	ns_a = open(pa, O_RDONLY);
+	ns_b = open(pb, O_RDONLY);
+	CHECK(load(argv[2], &r) >= n && ns_a >= 0 && ns_b >= 0,
+	      "xsrelayd: %d SRTP packets from libsrtp2 (key A), namespaces A and B", n);
+	ng_fd = udp_sock(0);
+	ctl_fd = open("/dev/xsrelay", O_RDWR);
+	if (ctl_fd >= 0) {
+		struct xs_dp_hello h, hr;
+
+		xs_dp_hello_fill(&h);
+		ok = ctl(XS_DP_MSG_HELLO, &h, sizeof(h), &hr, sizeof(hr)) == XS_DP_MSG_HELLO;
+	}
+	CHECK(ok, "xsrelayd: our own /dev/xsrelay file for FLOW_GET says HELLO");
+	if (!ok || ns_a < 0 || ns_b < 0)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		memcpy(ab[i], r[i].b, r[i].len);
+		lab[i] = r[i].len;
+	}
+
+	/* xsrelayd is up (the ng socket answers) and its fast path is connected:
+	 * "statistics" reads the module's STATS through the device */
+	ok = 0;
+	for (int t = 0; t < 60 && !ok; t++) {
+		if (ng_req("d7:command10:statisticse", rep, sizeof(rep)) > 0 &&
+		    strstr(rep, "9:fast path9:connected"))
+			ok = 1;
+		else
+			usleep(250000);
+	}
+	CHECK(ok, "xsrelayd: ng statistics says fast path connected (kmod backend)");
+
+	o = 0;
+	o += (size_t)sprintf(req + o, "d");
+	o = bstr(req, o, "command");
+	o = bstr(req, o, "offer");
+	o = bstr(req, o, "call-id");
+	o = bstr(req, o, "kmod-xsd");
+	o = bstr(req, o, "from-tag");
+	o = bstr(req, o, "A");
+	sdp_of(sdp, sizeof(sdp), "a", "10.0.1.2", XSD_A_PORT, ka);
+	o = bstr(req, o, "sdp");
+	o = bstr(req, o, sdp);
+	o = bstr(req, o, "transport-protocol");
+	o = bstr(req, o, "RTP/SAVP");
+	o = bstr(req, o, "direction");
+	o += (size_t)sprintf(req + o, "l1:a1:be");
+	o = bstr(req, o, "replace");
+	o += (size_t)sprintf(req + o, "l6:origine");
+	sprintf(req + o, "e");
+	ok = ng_req(req, rep, sizeof(rep)) > 0 && strstr(rep, "6:result2:ok") &&
+	     !sdp_relay(rep, &port_b, addr_b, sizeof(addr_b), key_to_b);
+	CHECK(ok && !strcmp(addr_b, "10.0.2.1"),
+	      "xsrelayd: offer (SDES, A 10.0.1.2:%d): relay 10.0.2.1:%u toward B, with a key",
+	      XSD_A_PORT, port_b);
+	if (!ok) {
+		printf("# offer reply: %.300s\n", rep);
+		goto out;
+	}
+
+	o = 0;
+	o += (size_t)sprintf(req + o, "d");
+	o = bstr(req, o, "command");
+	o = bstr(req, o, "answer");
+	o = bstr(req, o, "call-id");
+	o = bstr(req, o, "kmod-xsd");
+	o = bstr(req, o, "from-tag");
+	o = bstr(req, o, "A");
+	o = bstr(req, o, "to-tag");
+	o = bstr(req, o, "B");
+	sdp_of(sdp, sizeof(sdp), "b", "10.0.2.2", XSD_B_PORT, kb);
+	o = bstr(req, o, "sdp");
+	o = bstr(req, o, sdp);
+	sprintf(req + o, "e");
+	ok = ng_req(req, rep, sizeof(rep)) > 0 && strstr(rep, "6:result2:ok") &&
+	     !sdp_relay(rep, &port_a, addr_a, sizeof(addr_a), key_to_a);
+	CHECK(ok && !strcmp(addr_a, "10.0.1.1"),
+	      "xsrelayd: answer (SDES, B 10.0.2.2:%d): relay 10.0.1.1:%u toward A, with a key",
+	      XSD_B_PORT, port_a);
+	if (!ok) {
+		printf("# answer reply: %.300s\n", rep);
+		goto out;
+	}
+	CHECK(memcmp(key_to_a, ka, 30) && memcmp(key_to_b, kb, 30) &&
+	      memcmp(key_to_a, key_to_b, 30), "xsrelayd: its keys differ from A's and B's");
+	/* for the host's libsrtp2 check */
+	printf("XSK-XKEY ");
+	for (int i = 0; i < 30; i++)
+		printf("%02x", key_to_b[i]);
+	printf("\n");
+
+	/* the flows xsrelayd programmed, read back through the device */
+	for (int t = 0; t < 50; t++) {
+		got_a = flow_get_at(V_RELAY, port_a, &fa);
+		got_b = flow_get_at(V_OUT_SRC, port_b, &fb);
+		if (!got_a && !got_b)
+			break;
+		usleep(100000);
+	}
+	CHECK(!got_a && !got_b, "xsrelayd: FLOW_GET finds both flows (10.0.1.1:%u, 10.0.2.1:%u)",
+	      port_a, port_b);
+	if (got_a || got_b)
+		goto out;
+	check_xsd_flow("A->B", &fa, V_OUT_SRC, port_b, V_DST, XSD_B_PORT);
+	check_xsd_flow("B->A", &fb, V_RELAY, port_a, V_PEER, XSD_A_PORT);
+	CHECK(fa.flow.cookie == fb.flow.cookie, "xsrelayd: both flows carry the same call cookie");
+
+	/* A -> B: libsrtp2's packets under key A; out under xsrelayd's key to B */
+	relay_check("A->B", "XSK-XPKT", ab, lab, n, ns_a, V_PEER, XSD_A_PORT, V_RELAY, port_a,
+		    ns_b, V_DST, XSD_B_PORT, V_OUT_SRC, port_b, ka, key_to_b, ka);
+	/* B -> A: made here under key B; out under xsrelayd's key to A */
+	{
+		struct xs_dp_crypto c;
+		struct xsk_ossl_keys k;
+		struct xsk_stream s;
+
+		crypto80(&c, kb);
+		xsk_ossl_keys_new(&c, &k);
+		xsk_stream_init(&s, 0);
+		for (int i = 0; i < n; i++) {
+			uint8_t *p = ba[i];
+
+			memset(p, 0, 172);
+			p[0] = 0x80;
+			p[2] = (uint8_t)((i + 1000) >> 8);
+			p[3] = (uint8_t)(i + 1000);
+			p[8] = 0x55;
+			p[11] = 0x77;
+			memset(p + 12, (i * 7) & 0xff, 160);
+			lba[i] = 172;
+			xsk_protect(&xsk_ossl_ops, &k.keys, &s, p, &lba[i], 256, false);
+		}
+		xsk_ossl_keys_free(&k);
+	}
+	relay_check("B->A", "XSK-XBPKT", ba, lba, n, ns_b, V_DST, XSD_B_PORT, V_OUT_SRC, port_b,
+		    ns_a, V_PEER, XSD_A_PORT, V_RELAY, port_a, kb, key_to_a, kb);
+	CHECK(!flow_get_at(V_RELAY, port_a, &fa) && !flow_get_at(V_OUT_SRC, port_b, &fb) &&
+	      fa.stats.pkts_out == (uint64_t)n && fb.stats.pkts_out == (uint64_t)n,
+	      "xsrelayd: FLOW_GET counters: pkts_out %llu and %llu (want %d each)",
+	      (unsigned long long)fa.stats.pkts_out, (unsigned long long)fb.stats.pkts_out, n);
+
+	/* delete: xsrelayd removes both flows from the module */
+	ok = ng_req("d7:command6:delete7:call-id8:kmod-xsd8:from-tag1:Ae", rep, sizeof(rep)) > 0 &&
+	     strstr(rep, "6:result2:ok");
+	for (int t = 0; t < 30 && ok; t++) {
+		got_a = flow_get_at(V_RELAY, port_a, &fa);
+		got_b = flow_get_at(V_OUT_SRC, port_b, &fb);
+		if (got_a && got_b)
+			break;
+		usleep(100000);
+	}
+	CHECK(ok && got_a && got_b, "xsrelayd: delete removes both flows from the module");
+	if (!ok)
+		printf("# delete reply: %.300s\n", rep);
+out:
+	printf("XSRELAY-KMOD-XSD-RESULT: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct xs_dp_flow_info info;
@@ -594,6 +972,8 @@ int main(int argc, char **argv)
 	ssize_t m;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && !strcmp(argv[1], "xsd"))
+		return xsd_main(argc, argv);
 	struct path veth = { "veth", -1, -1, V_RELAY, V_OUT_SRC, V_DST };
 
 	if ((argc != 6 && argc != 8) || unhex(argv[3], ka, 30) || unhex(argv[4], kb, 30)) {

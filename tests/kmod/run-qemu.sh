@@ -2,7 +2,9 @@
 # One command: build xsrelay.ko against Debian's 6.1 kernel headers, boot that
 # kernel in qemu (TCG, no KVM) with a busybox initramfs holding the module and
 # a static test program, send libsrtp2-made SRTP through the module, and check
-# the relayed packets on the host with libsrtp2. Exit 0 when everything passed.
+# the relayed packets on the host with libsrtp2. Then xsrelayd (static, with
+# --fast-path kmod) programs the module for an SDES call set up over ng, and the
+# same checks run on what it programmed. Exit 0 when everything passed.
 #
 #   tests/kmod/run-qemu.sh [-k KERNEL_VERSION] [-n PACKETS] [-b BENCH_PACKETS]
 #
@@ -45,6 +47,17 @@ echo "kmod: building the static test program and srtp_gen"
 gcc -O2 -static -Wall -Wno-deprecated-declarations -I"$top/kmod" -I"$top/include" \
   -o "$work/kmod_vm_test" "$top/tests/kmod/kmod_vm_test.c" "$top/tests/kmod/xsk_ossl.c" \
   "$top/kmod/xsk_srtp.c" -lcrypto -lpthread
+echo "kmod: building xsrelayd statically"
+gcc -O2 -static -std=gnu11 -D_GNU_SOURCE -DNO_COMPAT_IMB_API_053 -pthread -w \
+  -I"$top/control" -I"$top/include" -I"$top/dataplane" -I"$top/dataplane/srtp" \
+  -I"$top/control/xsipura" -o "$work/xsrelayd" \
+  "$top"/control/{xsrelayd,call,port_pool,ng_cmd,ng_server,dp_link,store,metrics}.c \
+  "$top"/control/{xsrelayd_conf,ng_codec,sdp,sdes}.c "$top"/dataplane/{dp_codec,dp_client}.c \
+  "$top/dataplane/srtp/srtp_suite.c" \
+  "$top"/control/xsipura/xsipura_{err,b64,assumptions,expiry,file,rsa,ca,subkey,mc}.c \
+  "$top"/control/xsipura/xsipura_{keypool,mint,msg,hs}.c \
+  -lsqlite3 -lcrypto -lIPSec_MB -ldl -lm >"$work/xsd.log" 2>&1 ||
+  { cat "$work/xsd.log"; exit 1; }
 gcc -O2 -o "$work/srtp_gen" "$top/tests/e2e/dataplane/srtp_gen.c" -lsrtp2
 "$work/srtp_gen" gen 80 "$keya" $((npkts + 3)) 0x11223344 "$work/plain.bin" "$work/in.srtp"
 
@@ -53,6 +66,7 @@ mkdir -p "$root"/{bin,proc,sys,dev,tmp}
 cp /bin/busybox "$root/bin/"
 for a in sh insmod rmmod ip cat poweroff mount echo dmesg grep unshare nsenter sleep kill; do ln -sf busybox "$root/bin/$a"; done
 cp "/lib/modules/$kver/kernel/crypto/ctr.ko" "/lib/modules/$kver/kernel/drivers/net/veth.ko" "$top/kmod/xsrelay.ko" "$work/kmod_vm_test" \
+  "$work/xsrelayd" \
   "$work/in.srtp" "$root/"
 cat >"$root/init" <<INIT
 #!/bin/sh
@@ -76,6 +90,12 @@ nsenter -t \$NB -n sh -c 'ip link set lo up; ip addr add 10.0.2.2/24 dev pb;
   echo 0 > /proc/sys/net/ipv6/conf/pb/accept_dad; ip addr add fd02::2/64 dev pb; ip link set pb up'
 if insmod /xsrelay.ko; then echo XSK-LOAD ok; else echo XSK-LOAD failed; fi
 /kmod_vm_test /in.srtp $npkts $keya $keyb $nbench \$NA \$NB
+# xsrelayd on the module: relay addresses on both veth pairs, ports apart from
+# the flows the test above left
+/xsrelayd --fast-path kmod --store '' --ng-unix '' --metrics '' --ng-udp 127.0.0.1:2223 \
+  --interface a/10.0.1.1/26000-26999 --interface b/10.0.2.1/27000-27999 & XSD=\$!
+/kmod_vm_test xsd /in.srtp $npkts $keya $keyb \$NA \$NB
+kill \$XSD; wait \$XSD
 kill \$NA \$NB
 if rmmod xsrelay; then echo XSK-UNLOAD ok; else echo XSK-UNLOAD failed; fi
 dmesg | grep -E 'xsrelay|BUG|WARNING|Oops|RCU' | grep -v 'loading out-of-tree\|module verification'
@@ -91,7 +111,7 @@ timeout 600 qemu-system-x86_64 -accel tcg -m 512M -smp 2 -nographic -no-reboot \
   -append "console=ttyS0 quiet panic=-1 oops=panic" </dev/null >"$work/console.log" 2>&1 || true
 echo "kmod: VM ran $(( $(date +%s) - t0 )) s"
 tr -d '\r' <"$work/console.log" >"$work/console.txt"
-grep -E '^(ok|FAIL|#) |XSK-(LOAD|UNLOAD|BENCH)|xsrelay|BUG|WARNING|Oops' "$work/console.txt" || true
+grep -E '^(ok|FAIL|#) |XSK-(LOAD|UNLOAD|BENCH)|xsrelay|fast path|BUG|WARNING|Oops' "$work/console.txt" || true
 [ -n "${XSK_KEEP_LOG:-}" ] && cp "$work/console.txt" "$XSK_KEEP_LOG"
 
 pass=0 fail=0
@@ -100,6 +120,12 @@ if res=$(grep -o 'XSRELAY-KMOD-RESULT: [0-9]* passed, [0-9]* failed' "$work/cons
   fail=$(echo "$res" | awk '{print $4}')
 else
   echo "FAIL - no result line from the VM"; fail=$((fail + 1))
+fi
+if res=$(grep -o 'XSRELAY-KMOD-XSD-RESULT: [0-9]* passed, [0-9]* failed' "$work/console.txt" | tail -1); then
+  pass=$((pass + $(echo "$res" | awk '{print $2}')))
+  fail=$((fail + $(echo "$res" | awk '{print $4}')))
+else
+  echo "FAIL - no result line from the xsrelayd test in the VM"; fail=$((fail + 1))
 fi
 for step in LOAD UNLOAD; do
   if grep -q "XSK-$step ok" "$work/console.txt"; then pass=$((pass + 1));
@@ -113,7 +139,8 @@ python3 - "$work/console.txt" "$work" <<'PY'
 import sys
 outs = {"XSK-PKT": open(sys.argv[2] + "/recv.bin", "wb"),
         "XSK-VPKT": open(sys.argv[2] + "/recv_veth.bin", "wb"),
-        "XSK-6PKT": open(sys.argv[2] + "/recv_v6.bin", "wb")}
+        "XSK-6PKT": open(sys.argv[2] + "/recv_v6.bin", "wb"),
+        "XSK-XPKT": open(sys.argv[2] + "/recv_xsd.bin", "wb")}
 for line in open(sys.argv[1], errors="replace"):
     w = line.split()
     if len(w) == 2 and w[0] in outs:
@@ -129,5 +156,14 @@ for set in "recv lo $((npkts + 1))" "recv_veth veth $npkts" "recv_v6 IPv6 $npkts
     echo "FAIL - host: libsrtp2 check of the packets relayed over $what"; fail=$((fail + 1))
   fi
 done
+# xsrelayd's call: under the key xsrelayd gave B in its SDP, not under key A
+xkey=$(grep -o 'XSK-XKEY [0-9a-f]*' "$work/console.txt" | tail -1 | awk '{print $2}')
+if [ -n "$xkey" ] && "$work/srtp_gen" check 80 "$xkey" 80 "$keya" "$work/plain.bin" \
+     "$work/recv_xsd.bin" "$npkts"; then
+  echo "ok   - host: $npkts packets of xsrelayd's call decrypt under its key to B (libsrtp2), not under key A"
+  pass=$((pass + 1))
+else
+  echo "FAIL - host: libsrtp2 check of the packets of xsrelayd's call"; fail=$((fail + 1))
+fi
 echo "kmod: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
