@@ -21,6 +21,7 @@ struct dp_link {
 	uint32_t seq;
 	bool warned; /* "fast path not reachable" logged once per outage */
 	bool told;   /* the backend in use has been logged */
+	unsigned gen; /* counts connections: tells a new link from an old fd number */
 };
 
 /*
@@ -396,6 +397,7 @@ static void try_connect(struct xsd *d)
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	}
 	l->fd = fd;
+	l->gen++;
 	l->dev = dev;
 	int rc = link_hello(l, ++l->seq);
 	if (rc) {
@@ -468,4 +470,22 @@ void dp_link_tick(struct xsd *d)
 	if (dp_link_up(d->dp))
 		poll_media(d);
 	d->dp_last_valid = dp_link_up(d->dp) && !dp_stats(d, &d->dp_last);
+}
+
+void dp_link_retry(struct xsd *d)
+{
+	if (!dp_link_up(d->dp))
+		try_connect(d);
+}
+
+int dp_link_fd(const struct dp_link *l, unsigned *gen)
+{
+	*gen = l ? l->gen : 0;
+	return l ? l->fd : -1;
+}
+
+void dp_link_hangup(struct xsd *d)
+{
+	link_down(d, ECONNRESET);
+	try_connect(d); /* usually too early; the retry timer tries again */
 }

@@ -33,6 +33,15 @@ bool dp_link_up(const struct dp_link *l);
  * counters for media timeouts. Call about once a second. */
 void dp_link_tick(struct xsd *d);
 
+/* While the link is down: one connection attempt (the daemon calls it every
+ * 200 ms, so a restarted fast path is programmed well within a second). */
+void dp_link_retry(struct xsd *d);
+/* The link's descriptor (-1 when down), for watching it for a hang-up, and the
+ * number of the connection it belongs to (fd numbers are reused). */
+int dp_link_fd(const struct dp_link *l, unsigned *gen);
+/* The fast path closed the link: mark it down and try to reconnect. */
+void dp_link_hangup(struct xsd *d);
+
 /* Adds or replaces both flows of every media line of an answered call.
  * 0, or -1 (logged, counted; the link may be down: the next tick re-programs). */
 int dp_program_call(struct xsd *d, struct call *c);

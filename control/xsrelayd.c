@@ -419,7 +419,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 0, 1 } };
+	/* 200 ms: reconnection attempts; every 5th tick the once-a-second work */
+	struct itimerspec its = { .it_interval = { 0, 200000000 }, .it_value = { 0, 1 } };
 	timerfd_settime(tfd, 0, &its, NULL);
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	add_fd(ep, sfd);
@@ -451,8 +452,22 @@ int main(int argc, char **argv)
 	xsd_log(XSD_LOG_INFO, "ready: ng udp %s, ng unix %s, fast path %s, %u interface(s)",
 		d.cfg.ng_udp[0] ? d.cfg.ng_udp : "off", d.cfg.ng_unix[0] ? d.cfg.ng_unix : "off",
 		d.cfg.dp_socket, d.niface);
+	unsigned tick = 0;
+	int dpfd = -1, tried = -1; /* the fast path's socket, watched for a hang-up */
+	unsigned tried_gen = 0;
 	for (;;) {
 		struct epoll_event ev[16];
+		unsigned gen;
+		int lfd = dp_link_fd(d.dp, &gen);
+		if (lfd != tried || gen != tried_gen) {
+			if (dpfd >= 0)
+				epoll_ctl(ep, EPOLL_CTL_DEL, dpfd, NULL);
+			struct epoll_event hev = { .events = EPOLLRDHUP, .data.fd = lfd };
+			/* a character device (kmod) cannot be watched: the 1 s poll notices */
+			dpfd = lfd >= 0 && !epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &hev) ? lfd : -1;
+			tried = lfd;
+			tried_gen = gen;
+		}
 		int n = epoll_wait(ep, ev, 16, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -466,10 +481,19 @@ int main(int argc, char **argv)
 			} else if (fd == tfd) {
 				uint64_t ticks;
 				(void)!read(tfd, &ticks, sizeof(ticks));
-				dp_link_tick(&d);
-				expire_calls(&d);
-				ng_cache_expire(cache, xsd_now());
+				if (++tick % 5 == 0) {
+					dp_link_tick(&d);
+					expire_calls(&d);
+					ng_cache_expire(cache, xsd_now());
+				} else {
+					dp_link_retry(&d);
+				}
 				fflush(stderr);
+			} else if (fd == dpfd) {
+				/* the fast path went away (its socket hung up) */
+				epoll_ctl(ep, EPOLL_CTL_DEL, dpfd, NULL);
+				dpfd = tried = -1;
+				dp_link_hangup(&d);
 			} else if (fd == udp || fd == ux) {
 				serve_dgram(&d, cache, fd);
 			} else if (fd == mfd) {

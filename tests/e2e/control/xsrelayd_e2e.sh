@@ -163,7 +163,11 @@ round "call"
 kill -KILL "$DP_PID"; wait "$DP_PID" 2>/dev/null || true
 rm -f "$SOCK"
 start_dp
+t0=$(date +%s.%N) # the new fast path's socket exists
 wait_reprogrammed 1
+t1=$(date +%s.%N)
+echo "xsrelayd re-programmed the restarted fast path after $(echo "$t1 - $t0" | bc) s"
+[ "$(echo "$t1 - $t0 < 1.0" | bc)" = 1 ] || fail "re-programming took more than a second"
 sleep 0.5 # the new fast path's ports come up
 round "after xsrelay-dp kill -9"
 
