@@ -15,6 +15,7 @@
 #include "ng_codec.h"
 #include "sip_edge.h"
 #include "sip_ng.h"
+#include "sip_sdp_dir.h"
 #include "xsipura_b64.h"
 #include "xsipura_hs.h"
 #include "xsipura_mint.h"
@@ -435,15 +436,57 @@ static void start_caller_hs(struct edge_call *c)
 
 /* ------------------------------------------------------------------ session handlers */
 
+/* ---- re-INVITEs: the direction (hold, resume) is passed on; media stays ---- */
+
+/* Our last SDP to one side with every media line's direction set to d. */
+static struct mbuf *with_dir(const struct mbuf *base, int d)
+{
+	static char out[72 * 1024];
+	struct mbuf *mb = NULL;
+	long n = base ? edge_sdp_set_dir((const char *)mbuf_buf(base), mbuf_get_left(base), d,
+					  out, sizeof(out)) : -1;
+	if (n > 0 && (mb = mbuf_alloc((size_t)n))) {
+		mbuf_write_mem(mb, (const uint8_t *)out, (size_t)n);
+		mb->pos = 0;
+	}
+	if (n > 0)
+		OPENSSL_cleanse(out, (size_t)n); /* an SDES SDP holds keys */
+	return mb;
+}
+
+/*
+ * A re-INVITE from one side (`in`: the accepted leg). The relay's media does
+ * not change (same ports, same keys: x-sipura keys survive, the reinvite
+ * assumption "keep"); the offered direction is mirrored in our answer and
+ * passed on to the other side in a re-INVITE of ours, so hold and resume work
+ * end to end. The other side's answer changes nothing here.
+ */
 static int offer_keep(struct mbuf **descp, const struct sip_msg *msg, void *arg, bool in)
 {
 	struct edge_call *c = arg;
-	(void)msg;
-	/* A re-INVITE: the media stays as it is; answer with what this side has. */
-	struct mbuf *d = in ? c->sdp_to_in : c->sdp_to_out;
-	if (!d)
+	struct mbuf **mine = in ? &c->sdp_to_in : &c->sdp_to_out;
+	struct mbuf **theirs = in ? &c->sdp_to_out : &c->sdp_to_in;
+	struct sipsess *other = in ? c->out : c->in;
+	if (!*mine)
 		return EPROTO;
-	*descp = mbuf_alloc_ref(d);
+	int d = edge_sdp_dir((const char *)mbuf_buf(msg->mb), mbuf_get_left(msg->mb));
+	struct mbuf *ans = with_dir(*mine, edge_dir_mirror(d));
+	struct mbuf *fwd = *theirs ? with_dir(*theirs, d) : NULL;
+	if (ans) {
+		mem_deref(*mine);
+		*mine = ans;
+	}
+	if (fwd) {
+		mem_deref(*theirs);
+		*theirs = fwd;
+		if (other && c->answered) {
+			int err = sipsess_modify(other, fwd);
+			edge_log("call %s: re-INVITE from the %s side (%s), %s", c->callid,
+				 (in == c->spa_calls) ? "SPA" : "upstream", edge_dir_name(d),
+				 err ? "could not be passed on" : "passed on");
+		}
+	}
+	*descp = mbuf_alloc_ref(*mine);
 	return *descp ? 0 : ENOMEM;
 }
 

@@ -74,7 +74,9 @@ static struct {
 	bool registered;
 	bool established;
 	bool closing;
-	struct tmr tmr_hs, tmr_end, tmr_quit, tmr_guard;
+	struct tmr tmr_hs, tmr_end, tmr_quit, tmr_guard, tmr_hold;
+	unsigned hold_at; /* seconds into the call: re-INVITE sendonly, resume 2 s later */
+	bool held;
 
 	/* x-sipura */
 	struct xsp_assumptions a;
@@ -314,7 +316,15 @@ static void srtp_on(void)
 
 /* ---- SDP (written and read by hand) ---- */
 
+static struct mbuf *sdp_make_dir(const char *dir);
+
 static struct mbuf *sdp_make(void)
+{
+	return sdp_make_dir("sendrecv");
+}
+
+/* Our SDP with the given direction attribute (re-INVITEs: hold, resume). */
+static struct mbuf *sdp_make_dir(const char *dir)
 {
 	struct mbuf *mb = mbuf_alloc(512);
 	struct sa la = ph.sip_laddr;
@@ -331,8 +341,8 @@ static struct mbuf *sdp_make(void)
 		    "m=audio %u RTP/AVP 0\r\n"
 		    "a=rtpmap:0 PCMU/8000\r\n"
 		    "a=ptime:20\r\n"
-		    "a=sendrecv\r\n",
-		    sid, sid, &la, &la, ph.rtp_port);
+		    "a=%s\r\n",
+		    sid, sid, &la, &la, ph.rtp_port, dir);
 	mbuf_set_pos(mb, 0);
 	return mb;
 }
@@ -590,6 +600,7 @@ static void end_call(const char *why)
 	tmr_cancel(&ph.tmr_rtp);
 	tmr_cancel(&ph.tmr_hs);
 	tmr_cancel(&ph.tmr_end);
+	tmr_cancel(&ph.tmr_hold);
 	ph.sess = mem_deref(ph.sess); /* sends BYE if the call is up */
 	ph.reg = mem_deref(ph.reg);   /* un-REGISTERs */
 	tmr_start(&ph.tmr_quit, 800, quit_tmr_h, NULL);
@@ -609,6 +620,20 @@ static void end_tmr_h(void *arg)
 	end_call("duration reached");
 }
 
+static void hold_tmr_h(void *arg)
+{
+	(void)arg;
+	struct mbuf *sdp = sdp_make_dir(ph.held ? "sendrecv" : "sendonly");
+	int err = sdp ? sipsess_modify(ph.sess, sdp) : ENOMEM;
+	mem_deref(sdp);
+	spa_log("re-INVITE sent: %s%s", ph.held ? "resume (a=sendrecv)" : "hold (a=sendonly)",
+		err ? " FAILED" : "");
+	if (!ph.held) {
+		ph.held = true;
+		tmr_start(&ph.tmr_hold, 2000, hold_tmr_h, NULL);
+	}
+}
+
 static void estab_h(const struct sip_msg *msg, void *arg)
 {
 	(void)msg;
@@ -621,6 +646,8 @@ static void estab_h(const struct sip_msg *msg, void *arg)
 	if (ph.caller && !ph.no_secure)
 		tmr_start(&ph.tmr_hs, HS_DELAY_MS, hs_start_tmr_h, NULL);
 	tmr_start(&ph.tmr_end, ph.duration * 1000ull, end_tmr_h, NULL);
+	if (ph.hold_at)
+		tmr_start(&ph.tmr_hold, ph.hold_at * 1000ull, hold_tmr_h, NULL);
 }
 
 static void close_h(int err, const struct sip_msg *msg, void *arg)
@@ -650,6 +677,15 @@ static int offer_h(struct mbuf **descp, const struct sip_msg *msg, void *arg)
 static int answer_h(const struct sip_msg *msg, void *arg)
 {
 	(void)arg;
+	if (ph.established && mbuf_get_left(msg->mb)) {
+		/* the answer to one of our re-INVITEs: say which direction it gives */
+		static const char *const dirs[] = { "a=sendrecv", "a=sendonly", "a=recvonly",
+						    "a=inactive" };
+		struct pl body = { (const char *)mbuf_buf(msg->mb), mbuf_get_left(msg->mb) };
+		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+			if (!re_regex(body.p, body.l, dirs[i]))
+				spa_log("re-INVITE answered with %s", dirs[i]);
+	}
 	return sdp_parse(msg->mb);
 }
 
@@ -829,6 +865,8 @@ static void usage(void)
 		"  --assume     x-sipura assumptions, e.g. key_wrap=joint,srtp_tag_len=10\n"
 		"  --wav-in     8 kHz mono 16-bit WAV to send, looped (default: a 1 kHz tone)\n"
 		"  --duration   seconds to stay in the established call (default 5)\n"
+		"  --hold-at S  S seconds into the call: re-INVITE a=sendonly (hold), 2 s later\n"
+		"               a=sendrecv (resume)\n"
 		"  --sip        a concrete local address (it goes into the SDP c= line)\n"
 		"  --no-register  skip REGISTER (e.g. two phones calling each other directly)\n"
 		"  --trace      print every SIP message sent and received\n");
@@ -849,6 +887,7 @@ int main(int argc, char **argv)
 		{ "wav-in", required_argument, NULL, 'i' },
 		{ "wav-out", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 't' },
+		{ "hold-at", required_argument, NULL, 'H' },
 		{ "no-secure", no_argument, NULL, 'N' },
 		{ "no-register", no_argument, NULL, 'R' },
 		{ "trace", no_argument, NULL, 'T' },
@@ -875,6 +914,7 @@ int main(int argc, char **argv)
 		case 'i': ph.wav_in = optarg; break;
 		case 'o': ph.wav_out = optarg; break;
 		case 't': ph.duration = (unsigned)atoi(optarg); break;
+		case 'H': ph.hold_at = (unsigned)atoi(optarg); break;
 		case 'N': ph.no_secure = true; break;
 		case 'R': ph.no_register = true; break;
 		case 'T': ph.trace = true; break;

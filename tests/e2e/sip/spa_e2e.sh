@@ -302,11 +302,21 @@ baresip_start -t 30
 sleep 1
 start_captures
 rc=0
-phone good --duration 8 call baresip >"$TMP/phone.log" 2>&1 || rc=$?
+phone good --duration 8 --hold-at 3 call baresip >"$TMP/phone.log" 2>&1 || rc=$?
 grep '^spa:' "$TMP/phone.log" || true
 [ $rc = 0 ] || fail "call 1: the SPA phone reports failure ($rc)"
 grep -q "x-sipura handshake complete (edge is callee)" "$TMP/sip.log" ||
 	fail "call 1: the edge did not complete x-sipura as callee"
+# hold and resume from the SPA phone: answered by the edge, passed on to baresip,
+# and the call (and its x-sipura keys) carry on
+grep -q "spa: re-INVITE answered with a=recvonly" "$TMP/phone.log" ||
+	fail "call 1: the edge did not answer the phone's hold with a=recvonly"
+grep -q "spa: re-INVITE answered with a=sendrecv" "$TMP/phone.log" ||
+	fail "call 1: the edge did not answer the phone's resume with a=sendrecv"
+grep -q "re-INVITE from the SPA side (sendonly), passed on" "$TMP/sip.log" ||
+	fail "call 1: the hold was not passed on upstream"
+grep -a -q "a=sendonly" "$TMP/cap_b" || fail "call 1: baresip never saw the hold (a=sendonly)"
+say "call 1: the SPA phone put baresip on hold and resumed; the re-INVITEs were passed on"
 heard call1
 check_legs call1
 baresip_stop
