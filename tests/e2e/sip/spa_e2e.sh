@@ -338,6 +338,12 @@ grep -q "x-sipura handshake complete (edge is caller)" "$TMP/sip.log" ||
 heard call2
 check_legs call2
 say "call 2: connected; x-sipura done (edge = caller, phone = callee); SRTP on both legs; each side heard the other"
+# The switch to SRTP mid-call loses nothing: the relay dropped (next to) no packet.
+CTL=$(dirname "$XSD")/xsrelayctl
+ip netns exec "$NS_E" "$CTL" --socket "$TMP/ng.sock" totals >"$TMP/totals.txt" || true
+drops=$(awk '$1 == "drop_flow:" { print $2 }' "$TMP/totals.txt")
+say "the relay dropped ${drops:-?} packets over both calls, the switch to SRTP included"
+[ -n "$drops" ] && [ "$drops" -le 4 ] || fail "packets dropped around the switch to SRTP: ${drops:-?}"
 
 # Negative runs: the call stays up in plain RTP (policy keep) and the reason is logged.
 negative() { # NAME IDENTITY DIRECTION EXPECTED_LOG
