@@ -159,10 +159,15 @@ ip netns exec "$NS_E" "$XSD" --interface spa/10.0.0.1/30000-30999 \
 	>"$TMP/xsrelayd.log" 2>&1 &
 PIDS="$PIDS $!"
 for _ in $(seq 100); do [ -S "$TMP/ng.sock" ] && break; sleep 0.05; done
-ip netns exec "$NS_E" "$SIP" --listen 10.0.0.5:5060 --listen 10.0.1.5:5060 \
-	--upstream 10.0.1.6:5060 --domain 10.0.1.6 --ca-key "$TMP/ca_key" \
-	--secure-timeout 6 --insecure keep >"$TMP/sip.log" 2>&1 &
-PIDS="$PIDS $!"
+start_edge() { # POLICY
+	ip netns exec "$NS_E" "$SIP" --listen 10.0.0.5:5060 --listen 10.0.1.5:5060 \
+		--upstream 10.0.1.6:5060 --domain 10.0.1.6 --ca-key "$TMP/ca_key" \
+		--secure-timeout 6 --insecure "$1" >>"$TMP/sip.log" 2>&1 &
+	EDGE=$!
+	PIDS="$PIDS $EDGE"
+	sleep 0.5
+}
+start_edge keep
 
 # ------------------------------------------------------------------ upstream
 MODS=$(dirname "$(find /usr/lib -name registrar.so -path '*kamailio*' | head -1)")
@@ -375,6 +380,26 @@ negative() { # NAME IDENTITY DIRECTION EXPECTED_LOG
 negative "certificate from another CA" other_ca out "signature does not verify under this CA key"
 negative "expired certificate" expired out "certificate has expired"
 negative "user id is not the called user" wrong_user in "the peer certificate's user id is not the dialled user id"
+
+# The other policy: the edge hangs up a SPA call that does not go secure.
+step "negative with policy hangup: certificate from another CA"
+kill -TERM "$EDGE"
+wait "$EDGE" 2>/dev/null || true
+start_edge hangup
+before=$(wc -l <"$TMP/sip.log")
+baresip_start -t 20
+sleep 1
+phone other_ca --duration 8 call baresip >"$TMP/phone.log" 2>&1 || true
+baresip_stop
+tail -n +"$((before + 1))" "$TMP/sip.log" >"$TMP/sip.log.part"
+grep -q "spa: call established" "$TMP/phone.log" || fail "hangup policy: the call did not connect"
+grep -q "policy hangup: ending the call" "$TMP/sip.log.part" ||
+	fail "hangup policy: the edge did not end the call"
+grep -q "spa: call closed: BYE received" "$TMP/phone.log" ||
+	fail "hangup policy: the phone did not get a BYE"
+grep -q "ending: duration reached" "$TMP/phone.log" &&
+	fail "hangup policy: the call lasted its full duration"
+say "policy hangup: the call without x-sipura was ended by the edge (BYE), reason logged"
 
 step "what the relay did"
 CTL=$(dirname "$XSD")/xsrelayctl
