@@ -30,6 +30,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 
 #include <re.h>
 
@@ -76,6 +77,7 @@ static struct {
 	bool closing;
 	struct tmr tmr_hs, tmr_end, tmr_quit, tmr_guard, tmr_hold;
 	unsigned hold_at; /* seconds into the call: re-INVITE sendonly, resume 2 s later */
+	const char *tls_version; /* SIP over TLS to the proxy: "1.0" (old firmware) or "1.2" */
 	bool held;
 
 	/* x-sipura */
@@ -764,7 +766,7 @@ static void reg_resp_h(int err, const struct sip_msg *msg, void *arg)
 	}
 	if (!ph.registered) {
 		ph.registered = true;
-		spa_log("registered");
+		spa_log("registered (over %s)", sip_transp_name(msg->tp));
 		if (ph.caller && !ph.sess && !ph.closing)
 			place_call();
 	}
@@ -865,6 +867,8 @@ static void usage(void)
 		"  --assume     x-sipura assumptions, e.g. key_wrap=joint,srtp_tag_len=10\n"
 		"  --wav-in     8 kHz mono 16-bit WAV to send, looped (default: a 1 kHz tone)\n"
 		"  --duration   seconds to stay in the established call (default 5)\n"
+		"  --tls V      SIP over TLS version V (1.0, as old SPA firmware, or 1.2) to\n"
+		"               the proxy, whose address is then its TLS port\n"
 		"  --hold-at S  S seconds into the call: re-INVITE a=sendonly (hold), 2 s later\n"
 		"               a=sendrecv (resume)\n"
 		"  --sip        a concrete local address (it goes into the SDP c= line)\n"
@@ -888,6 +892,7 @@ int main(int argc, char **argv)
 		{ "wav-out", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 't' },
 		{ "hold-at", required_argument, NULL, 'H' },
+		{ "tls", required_argument, NULL, 'L' },
 		{ "no-secure", no_argument, NULL, 'N' },
 		{ "no-register", no_argument, NULL, 'R' },
 		{ "trace", no_argument, NULL, 'T' },
@@ -915,6 +920,13 @@ int main(int argc, char **argv)
 		case 'o': ph.wav_out = optarg; break;
 		case 't': ph.duration = (unsigned)atoi(optarg); break;
 		case 'H': ph.hold_at = (unsigned)atoi(optarg); break;
+		case 'L':
+			if (strcmp(optarg, "1.0") && strcmp(optarg, "1.2")) {
+				spa_log("error: --tls takes 1.0 or 1.2");
+				return 2;
+			}
+			ph.tls_version = optarg;
+			break;
 		case 'N': ph.no_secure = true; break;
 		case 'R': ph.no_register = true; break;
 		case 'T': ph.trace = true; break;
@@ -981,12 +993,28 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		/* libre's dialog code appends ";lr" to every route itself */
-		re_snprintf(ph.proxy_route, sizeof(ph.proxy_route), "sip:%s",
-			    proxy ? proxy : ph.domain);
+		re_snprintf(ph.proxy_route, sizeof(ph.proxy_route), "sip:%s%s",
+			    proxy ? proxy : ph.domain, ph.tls_version ? ";transport=tls" : "");
 	}
 	err = sip_alloc(&ph.sip, NULL, 32, 32, 32, "spa_phone (x-sipura test bench)", NULL, NULL);
 	if (!err)
 		err = sip_transp_add(ph.sip, SIP_TRANSP_UDP, &ph.sip_laddr);
+	if (!err && ph.tls_version) {
+		/* like old SPA firmware: one fixed TLS version, no certificate check */
+		struct tls *tls = NULL;
+		err = tls_alloc(&tls, TLS_METHOD_SSLV23, NULL, NULL);
+		SSL_CTX *ctx = tls ? tls_openssl_context(tls) : NULL;
+		if (ctx) {
+			int v = !strcmp(ph.tls_version, "1.0") ? TLS1_VERSION : TLS1_2_VERSION;
+			SSL_CTX_set_min_proto_version(ctx, v);
+			SSL_CTX_set_max_proto_version(ctx, v);
+			SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0");
+		}
+		if (!err)
+			err = sip_transp_add(ph.sip, SIP_TRANSP_TLS, &ph.sip_laddr, tls);
+		mem_deref(tls);
+		spa_log("SIP over TLS %s to the proxy", ph.tls_version);
+	}
 	if (!err)
 		err = sipsess_listen(&ph.sock, ph.sip, 32, conn_h, NULL);
 	if (err) {

@@ -159,10 +159,12 @@ ip netns exec "$NS_E" "$XSD" --interface spa/10.0.0.1/30000-30999 \
 	>"$TMP/xsrelayd.log" 2>&1 &
 PIDS="$PIDS $!"
 for _ in $(seq 100); do [ -S "$TMP/ng.sock" ] && break; sleep 0.05; done
-start_edge() { # POLICY
+start_edge() { # POLICY [more settings]
+	local policy=$1
+	shift
 	ip netns exec "$NS_E" "$SIP" --listen 10.0.0.5:5060 --listen 10.0.1.5:5060 \
 		--upstream 10.0.1.6:5060 --domain 10.0.1.6 --ca-key "$TMP/ca_key" \
-		--secure-timeout 6 --insecure "$1" >>"$TMP/sip.log" 2>&1 &
+		--secure-timeout 6 --insecure "$policy" "$@" >>"$TMP/sip.log" 2>&1 &
 	EDGE=$!
 	PIDS="$PIDS $EDGE"
 	sleep 0.5
@@ -400,6 +402,26 @@ grep -q "spa: call closed: BYE received" "$TMP/phone.log" ||
 grep -q "ending: duration reached" "$TMP/phone.log" &&
 	fail "hangup policy: the call lasted its full duration"
 say "policy hangup: the call without x-sipura was ended by the edge (BYE), reason logged"
+
+# Old SPA firmware speaks TLS 1.0: admitted only with tls-legacy.
+step "SIP over TLS 1.0 (old SPA firmware): the phone registers and calls baresip"
+kill -TERM "$EDGE"
+wait "$EDGE" 2>/dev/null || true
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=edge.test \
+	-keyout "$TMP/edge_key.pem" -out "$TMP/edge_cert.pem" 2>/dev/null
+cat "$TMP/edge_cert.pem" "$TMP/edge_key.pem" >"$TMP/edge_tls.pem"
+start_edge keep --tls-listen 10.0.0.5:5061 --tls-cert "$TMP/edge_tls.pem" --tls-legacy yes
+baresip_start -t 20
+sleep 1
+rc=0
+phone good --tls 1.0 --proxy 10.0.0.5:5061 --duration 5 call baresip >"$TMP/phone.log" 2>&1 ||
+	rc=$?
+baresip_stop
+grep '^spa:' "$TMP/phone.log" | grep -E "TLS|registered|handshake|PASS|FAIL" || true
+[ $rc = 0 ] || fail "TLS 1.0: the SPA phone reports failure ($rc)"
+grep -q "spa: registered (over TLS)" "$TMP/phone.log" || fail "TLS 1.0: the phone did not register over TLS"
+grep -q "legacy TLS 1.0 admitted" "$TMP/sip.log" || fail "TLS 1.0: the edge did not log legacy TLS"
+say "SIP over TLS 1.0 with tls-legacy: registered, called, x-sipura done, SRTP"
 
 step "what the relay did"
 CTL=$(dirname "$XSD")/xsrelayctl
