@@ -962,6 +962,217 @@ out:
 	return failed ? 1 : 0;
 }
 
+/* ------------------------------------------------------------------------
+ * Suites and RTCP ("kmod_vm_test suites ..."): packets made on the host by
+ * tests/kmod/engine_pkts (the project's SRTP engine, independent of the
+ * module's xsk_srtp.c), relayed here, printed as "XSK-S-<case> <hex>" for the
+ * host to check with the engine under the output key and not the input key.
+ */
+#define S_XS_PORT	25000	/* x-sipura in -> SDES out */
+#define S_SX_PORT	25010	/* SDES in -> x-sipura out */
+#define S_SS_PORT	25020	/* SDES -> SDES, SRTCP on port + 1 */
+#define S_MX_PORT	25030	/* SDES -> SDES, RTCP muxed on the RTP port both ways */
+#define S_OUT_OFF	100	/* out_src = local + 100 */
+#define S_DST_OFF	7000	/* out_dst = local + 7000 */
+#define S_PEER_OFF	16000	/* the sender: local + 16000 (RTCP + 1) */
+
+static void crypto_xsipura(struct xs_dp_crypto *c, const uint8_t key32[32])
+{
+	memset(c, 0, sizeof(*c));
+	c->suite = 8;		/* XS_SUITE_XSIPURA */
+	memcpy(c->master_key, key32, 16);
+	memcpy(c->master_salt, key32 + 16, 16);
+	c->key_len = 16;
+	c->salt_len = 16;
+	/* xs_xsipura_profile_default(): HMAC-MD5, 4-byte tag, RFC 3711 KDF,
+	 * 16-byte salt, 16-byte auth key, SRTCP encrypted */
+	c->xsipura.auth = 0;
+	c->xsipura.tag_len = 4;
+	c->xsipura.kdf = 0;
+	c->xsipura.salt_len = 16;
+	c->xsipura.auth_key_len = 16;
+	c->xsipura.rtcp_encrypted = 1;
+}
+
+static int flow_add_c(uint16_t local, uint32_t flags, const struct xs_dp_crypto *in,
+		      const struct xs_dp_crypto *out)
+{
+	struct xs_dp_flow_msg m;
+	struct xs_dp_error err;
+	int t;
+
+	memset(&m, 0, sizeof(m));
+	addr4(&m.flow.local, local);
+	addr4(&m.flow.out_src, (uint16_t)(local + S_OUT_OFF));
+	addr4(&m.flow.out_dst, (uint16_t)(local + S_DST_OFF));
+	m.flow.src_policy = XS_DP_SRC_LATCH;
+	m.flow.in_suite = (uint8_t)in->suite;
+	m.flow.out_suite = (uint8_t)out->suite;
+	m.flow.flags = XS_DP_FLOW_F_IN_KEYS | XS_DP_FLOW_F_OUT_KEYS | flags;
+	m.in = *in;
+	m.out = *out;
+	t = ctl(XS_DP_MSG_FLOW_ADD, &m, sizeof(m), &err, sizeof(err));
+	if (t == XS_DP_MSG_ERROR)
+		printf("# flow add refused: %d %s\n", err.code, err.text);
+	return t == XS_DP_MSG_ACK ? 0 : -1;
+}
+
+/* Send r[0..n) from tx to 127.0.0.1:dport, one at a time; each relayed packet
+ * must reach rx from 127.0.0.1:want_src and is printed under tag. Returns how
+ * many arrived from the right source. */
+static int s_relay(const char *tag, struct rec *r, int n, int tx, uint16_t dport, int rx,
+		   uint16_t want_src)
+{
+	struct sockaddr_in from;
+	uint8_t b[2048];
+	int got = 0;
+
+	for (int i = 0; i < n; i++) {
+		ssize_t m;
+
+		send_to(tx, dport, r[i].b, r[i].len);
+		m = recv_from_wait(rx, b, sizeof(b), 1000, &from);
+		if (m <= 0)
+			continue;
+		print_pkt_tag(tag, b, (size_t)m);
+		if (from.sin_addr.s_addr == htonl(LO4) && ntohs(from.sin_port) == want_src)
+			got++;
+	}
+	return got;
+}
+
+static int suites_main(int argc, char **argv)
+{
+	uint8_t ka[30], kb[30], kx[32], ky[32];
+	struct xs_dp_crypto ca, cb, cx, cy;
+	struct xs_dp_flow_info info;
+	struct rec *xrtp, *xrtcp, *artp, *artcp;
+	int n, ok, got;
+	char path[256];
+
+	/* kmod_vm_test suites DIR N KEYA KEYB KEYX KEYY */
+	if (argc != 8 || unhex(argv[4], ka, 30) || unhex(argv[5], kb, 30) ||
+	    unhex(argv[6], kx, 32) || unhex(argv[7], ky, 32)) {
+		fprintf(stderr, "usage: kmod_vm_test suites DIR N KEYA KEYB KEYX KEYY\n");
+		return 2;
+	}
+	n = atoi(argv[3]);
+	snprintf(path, sizeof(path), "%s/xin_rtp.bin", argv[2]);
+	ok = load(path, &xrtp) >= n;
+	snprintf(path, sizeof(path), "%s/xin_rtcp.bin", argv[2]);
+	ok = ok && load(path, &xrtcp) >= n;
+	snprintf(path, sizeof(path), "%s/ain_rtp.bin", argv[2]);
+	ok = ok && load(path, &artp) >= n;
+	snprintf(path, sizeof(path), "%s/ain_rtcp.bin", argv[2]);
+	ok = ok && load(path, &artcp) >= n;
+	ctl_fd = open("/dev/xsrelay", O_RDWR);
+	CHECK(ok && ctl_fd >= 0, "suites: %d x-sipura and SDES RTP and SRTCP packets from the "
+	      "engine, /dev/xsrelay open", n);
+	if (!ok || ctl_fd < 0)
+		goto out;
+	{
+		struct xs_dp_hello h, hr;
+
+		xs_dp_hello_fill(&h);
+		ok = ctl(XS_DP_MSG_HELLO, &h, sizeof(h), &hr, sizeof(hr)) == XS_DP_MSG_HELLO;
+	}
+	CHECK(ok, "suites: HELLO");
+	crypto80(&ca, ka);
+	crypto80(&cb, kb);
+	crypto_xsipura(&cx, kx);
+	crypto_xsipura(&cy, ky);
+
+	/* 1. x-sipura in (key X) -> SDES out (key B): RTP, then SRTCP on port + 1 */
+	CHECK(flow_add_c(S_XS_PORT, 0, &cx, &cb) == 0,
+	      "suites: FLOW_ADD x-sipura (HMAC-MD5, tag 4) in -> AES_CM_128_HMAC_SHA1_80 out");
+	{
+		int tx = udp_sock(S_XS_PORT + S_PEER_OFF), txc = udp_sock(S_XS_PORT + S_PEER_OFF + 1);
+		int rx = udp_sock(S_XS_PORT + S_DST_OFF), rxc = udp_sock(S_XS_PORT + S_DST_OFF + 1);
+
+		got = s_relay("XSK-S-XS-RTP", xrtp, n, tx, S_XS_PORT, rx, S_XS_PORT + S_OUT_OFF);
+		CHECK(got == n, "suites: x-sipura -> SDES: %d of %d RTP packets relayed", got, n);
+		got = s_relay("XSK-S-XS-RTCP", xrtcp, n, txc, S_XS_PORT + 1, rxc,
+			      S_XS_PORT + S_OUT_OFF + 1);
+		CHECK(got == n, "suites: x-sipura -> SDES: %d of %d SRTCP packets relayed "
+		      "port+1 -> port+1", got, n);
+		close(tx); close(txc); close(rx); close(rxc);
+	}
+	ok = !flow_get(S_XS_PORT, &info);
+	CHECK(ok && info.stats.auth_fail == 0 && info.stats.pkts_out == 2ull * n,
+	      "suites: x-sipura -> SDES: pkts_out %llu (want %d), auth_fail %llu",
+	      (unsigned long long)info.stats.pkts_out, 2 * n,
+	      (unsigned long long)info.stats.auth_fail);
+
+	/* 2. SDES in (key A) -> x-sipura out (key Y) */
+	CHECK(flow_add_c(S_SX_PORT, 0, &ca, &cy) == 0,
+	      "suites: FLOW_ADD AES_CM_128_HMAC_SHA1_80 in -> x-sipura out");
+	{
+		int tx = udp_sock(S_SX_PORT + S_PEER_OFF), txc = udp_sock(S_SX_PORT + S_PEER_OFF + 1);
+		int rx = udp_sock(S_SX_PORT + S_DST_OFF), rxc = udp_sock(S_SX_PORT + S_DST_OFF + 1);
+
+		got = s_relay("XSK-S-SX-RTP", artp, n, tx, S_SX_PORT, rx, S_SX_PORT + S_OUT_OFF);
+		CHECK(got == n, "suites: SDES -> x-sipura: %d of %d RTP packets relayed", got, n);
+		got = s_relay("XSK-S-SX-RTCP", artcp, n, txc, S_SX_PORT + 1, rxc,
+			      S_SX_PORT + S_OUT_OFF + 1);
+		CHECK(got == n, "suites: SDES -> x-sipura: %d of %d SRTCP packets relayed", got, n);
+		close(tx); close(txc); close(rx); close(rxc);
+	}
+
+	/* 3. SDES -> SDES, SRTCP alone on port + 1 */
+	CHECK(flow_add_c(S_SS_PORT, 0, &ca, &cb) == 0, "suites: FLOW_ADD SDES -> SDES for SRTCP");
+	{
+		int txc = udp_sock(S_SS_PORT + S_PEER_OFF + 1);
+		int rx = udp_sock(S_SS_PORT + S_DST_OFF), rxc = udp_sock(S_SS_PORT + S_DST_OFF + 1);
+		uint8_t b[2048];
+
+		got = s_relay("XSK-S-SS-RTCP", artcp, n, txc, S_SS_PORT + 1, rxc,
+			      S_SS_PORT + S_OUT_OFF + 1);
+		CHECK(got == n, "suites: SDES SRTCP: %d of %d relayed from port+1 to port+1 "
+		      "(from out_src port+1)", got, n);
+		CHECK(recv_wait(rx, b, sizeof(b), 100) < 0,
+		      "suites: SDES SRTCP: nothing on the RTP destination port");
+		close(txc); close(rx); close(rxc);
+	}
+	ok = !flow_get(S_SS_PORT, &info);
+	CHECK(ok && info.stats.pkts_out == (uint64_t)n && info.stats.rtcp_in == (uint64_t)n &&
+	      info.stats.auth_fail == 0, "suites: SDES SRTCP: pkts_out %llu, rtcp_in %llu (want %d)",
+	      (unsigned long long)info.stats.pkts_out, (unsigned long long)info.stats.rtcp_in, n);
+
+	/* 4. RTCP muxed on the RTP port both ways (XS_DP_FLOW_F_RTCP_MUX_IN|OUT):
+	 * RTP and SRTCP interleaved on one 5-tuple */
+	CHECK(flow_add_c(S_MX_PORT, XS_DP_FLOW_F_RTCP_MUX_IN | XS_DP_FLOW_F_RTCP_MUX_OUT,
+			 &ca, &cb) == 0, "suites: FLOW_ADD SDES -> SDES with RTCP mux in and out");
+	{
+		int tx = udp_sock(S_MX_PORT + S_PEER_OFF);
+		int rx = udp_sock(S_MX_PORT + S_DST_OFF), rxc = udp_sock(S_MX_PORT + S_DST_OFF + 1);
+		int got_rtp = 0, got_rtcp = 0;
+		uint8_t b[2048];
+
+		for (int i = 0; i < n; i++) {
+			got_rtp += s_relay("XSK-S-MX-RTP", artp + i, 1, tx, S_MX_PORT, rx,
+					   S_MX_PORT + S_OUT_OFF);
+			got_rtcp += s_relay("XSK-S-MX-RTCP", artcp + i, 1, tx, S_MX_PORT, rx,
+					    S_MX_PORT + S_OUT_OFF);
+		}
+		CHECK(got_rtp == n && got_rtcp == n,
+		      "suites: RTCP mux: %d RTP and %d SRTCP of %d each relayed on the RTP ports",
+		      got_rtp, got_rtcp, n);
+		CHECK(recv_wait(rxc, b, sizeof(b), 100) < 0,
+		      "suites: RTCP mux: nothing sent to the destination's port + 1");
+		close(tx); close(rx); close(rxc);
+	}
+	ok = !flow_get(S_MX_PORT, &info);
+	CHECK(ok && info.stats.pkts_out == 2ull * n && info.stats.rtcp_in == (uint64_t)n &&
+	      info.stats.auth_fail == 0,
+	      "suites: RTCP mux: pkts_out %llu (want %d), rtcp_in %llu (want %d)",
+	      (unsigned long long)info.stats.pkts_out, 2 * n,
+	      (unsigned long long)info.stats.rtcp_in, n);
+	/* the flows are left for the unload test in /init */
+out:
+	printf("XSRELAY-KMOD-SUITES-RESULT: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct xs_dp_flow_info info;
@@ -974,6 +1185,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 1 && !strcmp(argv[1], "xsd"))
 		return xsd_main(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "suites"))
+		return suites_main(argc, argv);
 	struct path veth = { "veth", -1, -1, V_RELAY, V_OUT_SRC, V_DST };
 
 	if ((argc != 6 && argc != 8) || unhex(argv[3], ka, 30) || unhex(argv[4], kb, 30)) {

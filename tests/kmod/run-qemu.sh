@@ -39,6 +39,9 @@ trap 'rm -rf "$work"' EXIT
 keya=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d
 keyb=f0e0d0c0b0a090807060504030201000ffeeddccbbaa99887766554433
 keyb=${keyb}22
+# x-sipura master keys: 16-byte key then 16-byte salt (into the module, out of it)
+keyx=00112233445566778899aabbccddeeff0102030405060708090a0b0c0d0e0f10
+keyy=a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf
 
 echo "kmod: building xsrelay.ko for $kver"
 make -s -C "$top/kmod" KDIR="/lib/modules/$kver/build" >"$work/make.log" 2>&1 ||
@@ -60,6 +63,17 @@ gcc -O2 -static -std=gnu11 -D_GNU_SOURCE -DNO_COMPAT_IMB_API_053 -pthread -w \
   { cat "$work/xsd.log"; exit 1; }
 gcc -O2 -o "$work/srtp_gen" "$top/tests/e2e/dataplane/srtp_gen.c" -lsrtp2
 "$work/srtp_gen" gen 80 "$keya" $((npkts + 3)) 0x11223344 "$work/plain.bin" "$work/in.srtp"
+# the project's SRTP engine (not the module's xsk_srtp.c): x-sipura and SRTCP
+# packets in, and the checks of what comes out
+gcc -O2 -std=gnu11 -D_GNU_SOURCE -DNO_COMPAT_IMB_API_053 -Wall -I"$top/include" \
+  -I"$top/dataplane" -I"$top/dataplane/srtp" -o "$work/engine_pkts" "$top/tests/kmod/engine_pkts.c" \
+  "$top"/dataplane/srtp/srtp_{suite,mgr,kdf,keys,replay,engine}.c -lIPSec_MB -lcrypto
+for set in "xin_rtp xsipura $keyx rtp" "xin_rtcp xsipura $keyx rtcp" \
+           "ain_rtp sdes80 $keya rtp" "ain_rtcp sdes80 $keya rtcp"; do
+  read -r f spec key kind <<<"$set"
+  "$work/engine_pkts" gen "$spec" "$key" "$kind" "$npkts" 0x55667788 "$work/${f}_plain.bin" \
+    "$work/$f.bin"
+done
 
 root=$work/root
 mkdir -p "$root"/{bin,proc,sys,dev,tmp}
@@ -67,7 +81,7 @@ cp /bin/busybox "$root/bin/"
 for a in sh insmod rmmod ip cat poweroff mount echo dmesg grep unshare nsenter sleep kill; do ln -sf busybox "$root/bin/$a"; done
 cp "/lib/modules/$kver/kernel/crypto/ctr.ko" "/lib/modules/$kver/kernel/drivers/net/veth.ko" "$top/kmod/xsrelay.ko" "$work/kmod_vm_test" \
   "$work/xsrelayd" \
-  "$work/in.srtp" "$root/"
+  "$work/in.srtp" "$work"/{xin_rtp,xin_rtcp,ain_rtp,ain_rtcp}.bin "$root/"
 cat >"$root/init" <<INIT
 #!/bin/sh
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
@@ -90,6 +104,7 @@ nsenter -t \$NB -n sh -c 'ip link set lo up; ip addr add 10.0.2.2/24 dev pb;
   echo 0 > /proc/sys/net/ipv6/conf/pb/accept_dad; ip addr add fd02::2/64 dev pb; ip link set pb up'
 if insmod /xsrelay.ko; then echo XSK-LOAD ok; else echo XSK-LOAD failed; fi
 /kmod_vm_test /in.srtp $npkts $keya $keyb $nbench \$NA \$NB
+/kmod_vm_test suites / $npkts $keya $keyb $keyx $keyy
 # xsrelayd on the module: relay addresses on both veth pairs, ports apart from
 # the flows the test above left
 /xsrelayd --fast-path kmod --store '' --ng-unix '' --metrics '' --ng-udp 127.0.0.1:2223 \
@@ -127,6 +142,12 @@ if res=$(grep -o 'XSRELAY-KMOD-XSD-RESULT: [0-9]* passed, [0-9]* failed' "$work/
 else
   echo "FAIL - no result line from the xsrelayd test in the VM"; fail=$((fail + 1))
 fi
+if res=$(grep -o 'XSRELAY-KMOD-SUITES-RESULT: [0-9]* passed, [0-9]* failed' "$work/console.txt" | tail -1); then
+  pass=$((pass + $(echo "$res" | awk '{print $2}')))
+  fail=$((fail + $(echo "$res" | awk '{print $4}')))
+else
+  echo "FAIL - no result line from the suites test in the VM"; fail=$((fail + 1))
+fi
 for step in LOAD UNLOAD; do
   if grep -q "XSK-$step ok" "$work/console.txt"; then pass=$((pass + 1));
   else echo "FAIL - module $step"; fail=$((fail + 1)); fi
@@ -141,6 +162,8 @@ outs = {"XSK-PKT": open(sys.argv[2] + "/recv.bin", "wb"),
         "XSK-VPKT": open(sys.argv[2] + "/recv_veth.bin", "wb"),
         "XSK-6PKT": open(sys.argv[2] + "/recv_v6.bin", "wb"),
         "XSK-XPKT": open(sys.argv[2] + "/recv_xsd.bin", "wb")}
+for c in ("XS-RTP", "XS-RTCP", "SX-RTP", "SX-RTCP", "SS-RTCP", "MX-RTP", "MX-RTCP"):
+    outs["XSK-S-" + c] = open(sys.argv[2] + "/s_" + c + ".bin", "wb")
 for line in open(sys.argv[1], errors="replace"):
     w = line.split()
     if len(w) == 2 and w[0] in outs:
@@ -165,5 +188,24 @@ if [ -n "$xkey" ] && "$work/srtp_gen" check 80 "$xkey" 80 "$keya" "$work/plain.b
 else
   echo "FAIL - host: libsrtp2 check of the packets of xsrelayd's call"; fail=$((fail + 1))
 fi
+# x-sipura and SRTCP through the module, checked with the project's SRTP engine:
+# under the output key and suite, and not under the input key and suite
+while read -r c spec key wspec wkey kind plain what; do
+  if out=$("$work/engine_pkts" check "$spec" "$key" "$wspec" "$wkey" "$kind" \
+             "$work/${plain}_plain.bin" "$work/s_$c.bin" "$npkts"); then
+    echo "ok   - host: $what (engine, $npkts packets)"
+    pass=$((pass + 1))
+  else
+    echo "FAIL - host: $what: $out"; fail=$((fail + 1))
+  fi
+done <<EOF
+XS-RTP sdes80 $keyb xsipura $keyx rtp xin_rtp x-sipura RTP in -> SDES RTP decrypts under key B, not under the x-sipura key
+XS-RTCP sdes80 $keyb xsipura $keyx rtcp xin_rtcp x-sipura SRTCP in -> SDES SRTCP decrypts under key B, not under the x-sipura key
+SX-RTP xsipura $keyy sdes80 $keya rtp ain_rtp SDES RTP in -> x-sipura RTP decrypts under x-sipura key Y, not under key A
+SX-RTCP xsipura $keyy sdes80 $keya rtcp ain_rtcp SDES SRTCP in -> x-sipura SRTCP decrypts under x-sipura key Y, not under key A
+SS-RTCP sdes80 $keyb sdes80 $keya rtcp ain_rtcp SDES SRTCP on port+1 decrypts under key B, not under key A
+MX-RTP sdes80 $keyb sdes80 $keya rtp ain_rtp RTCP mux: RTP decrypts under key B, not under key A
+MX-RTCP sdes80 $keyb sdes80 $keya rtcp ain_rtcp RTCP mux: SRTCP on the RTP port decrypts under key B, not under key A
+EOF
 echo "kmod: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
