@@ -132,7 +132,11 @@ bool edge_register(struct edge *e, const struct sip_msg *msg)
 		list_append(&e->bindings, &b->le, b);
 	}
 	/* the phone's contact, with the address it really sent from (NAT) */
-	re_snprintf(b->contact, sizeof(b->contact), "sip:%s@%J", b->user, &msg->src);
+	/* over TCP or TLS, calls to the phone go back on its own connection (libre
+	 * reuses the open connection to that address and port) */
+	re_snprintf(b->contact, sizeof(b->contact), "sip:%s@%J%s", b->user, &msg->src,
+		    msg->tp == SIP_TRANSP_TLS ? ";transport=tls" :
+		    msg->tp == SIP_TRANSP_TCP ? ";transport=tcp" : "");
 	b->expires = time(NULL) + expires;
 	if (fresh) {
 		re_snprintf(aor, sizeof(aor), "sip:%s@%s", b->user, e->cfg.domain);

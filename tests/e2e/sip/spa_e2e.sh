@@ -422,6 +422,17 @@ grep '^spa:' "$TMP/phone.log" | grep -E "TLS|registered|handshake|PASS|FAIL" || 
 grep -q "spa: registered (over TLS)" "$TMP/phone.log" || fail "TLS 1.0: the phone did not register over TLS"
 grep -q "legacy TLS 1.0 admitted" "$TMP/sip.log" || fail "TLS 1.0: the edge did not log legacy TLS"
 say "SIP over TLS 1.0 with tls-legacy: registered, called, x-sipura done, SRTP"
+step "SIP over TLS 1.0: baresip calls the phone on its own TLS connection"
+rc=0
+phone good --tls 1.0 --proxy 10.0.0.5:5061 --duration 20 answer >"$TMP/phone.log" 2>&1 &
+PHONE_PID=$!
+sleep 2
+baresip_start -t 8 -e "/dial sip:2001@10.0.1.6"
+wait "$PHONE_PID" || rc=$?
+baresip_stop
+grep '^spa:' "$TMP/phone.log" | grep -E "registered|incoming|handshake|PASS|FAIL" || true
+[ $rc = 0 ] || fail "TLS 1.0: the call to the phone failed ($rc)"
+say "SIP over TLS 1.0: the phone was called over its TLS connection, x-sipura done, SRTP"
 
 step "what the relay did"
 CTL=$(dirname "$XSD")/xsrelayctl
