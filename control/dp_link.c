@@ -320,14 +320,18 @@ int dp_stats(struct xsd *d, struct xs_dp_stats *out)
 	uint8_t buf[2048];
 	if (l->fd < 0)
 		return -1;
-	long n = link_call(l, XS_DP_MSG_STATS_GET, ++l->seq, NULL, 0, buf, sizeof(buf));
+	uint32_t seq = ++l->seq;
+	long n = link_call(l, XS_DP_MSG_STATS_GET, seq, NULL, 0, buf, sizeof(buf));
 	if (n < 0) {
 		link_down(d, (int)-n);
 		return -1;
 	}
 	const struct xs_dp_hdr *h;
-	if (xs_dp_reply_check(buf, (size_t)n, &h, NULL) || h->type != XS_DP_MSG_STATS ||
-	    (size_t)n < sizeof(*h) + sizeof(*out))
+	if (xs_dp_reply_check(buf, (size_t)n, &h, NULL) || h->seq != seq) {
+		link_down(d, EBADMSG); /* out of step: later replies would be misread */
+		return -1;
+	}
+	if (h->type != XS_DP_MSG_STATS || (size_t)n < sizeof(*h) + sizeof(*out))
 		return -1;
 	memcpy(out, buf + sizeof(*h), sizeof(*out));
 	return 0;
@@ -433,8 +437,10 @@ static void poll_media(struct xsd *d)
 			link_down(d, (int)-n);
 			return;
 		}
-		if (xs_dp_reply_check(buf, (size_t)n, &h, NULL) || h->seq != seq)
+		if (xs_dp_reply_check(buf, (size_t)n, &h, NULL) || h->seq != seq) {
+			link_down(d, EBADMSG); /* the rest of the dump would be misread later */
 			return;
+		}
 		if (h->type != XS_DP_MSG_FLOW_INFO) {
 			if (h->type == XS_DP_MSG_DUMP_DONE) {
 				d->flow_sum = sum;

@@ -726,6 +726,7 @@ static void cmd_offer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 		return;
 	}
 	commit(c, &t);
+	OPENSSL_cleanse(&t.tmp, sizeof(t.tmp)); /* the copy held the call's keys */
 	if (created)
 		d->cnt.calls_created++;
 	sdp_wipe(&g_sdp);
@@ -787,6 +788,7 @@ static void cmd_answer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 		return;
 	}
 	commit(c, &t);
+	OPENSSL_cleanse(&t.tmp, sizeof(t.tmp)); /* the copy held the call's keys */
 	sdp_wipe(&g_sdp);
 	const char *warning = NULL;
 	if (dp_program_call(d, c))
@@ -1099,6 +1101,21 @@ static void cmd_xsipura_insecure(struct xsd *d, const struct ng_val *req, struct
 		return;
 	}
 	snprintf(c->security_note, sizeof(c->security_note), "INSECURE: %s", reason);
+	/* A leg reported insecure is plain: x-sipura keys installed before the
+	 * handshake failed (the edge installs them before the phone switches) go. */
+	bool cleared = false;
+	for (int l = 0; l < 2; l++)
+		for (int m = 0; m < c->leg[l].nmedia; m++) {
+			struct call_stream *st = &c->leg[l].media[m];
+			if (!st->xsipura)
+				continue;
+			call_key_clear(&st->rx);
+			call_key_clear(&st->tx);
+			st->xsipura = false;
+			cleared = true;
+		}
+	if (cleared && c->state == CALL_ANSWERED)
+		dp_program_call(d, c); /* the flows go back to plain on that leg */
 	if (store_save(d->store, c))
 		d->cnt.store_errors++;
 	xsd_log(XSD_LOG_WARN, "call %s: %s", c->call_id, c->security_note);

@@ -694,9 +694,20 @@ void ng_out_init(struct ng_out *o, enum ng_syntax syntax)
 	o->syntax = syntax;
 }
 
+/* Replies and requests carry SDES keys: what is freed is wiped first. */
+static void wipe_free(char *buf, size_t cap)
+{
+	if (!buf)
+		return;
+	volatile char *v = buf;
+	for (size_t i = 0; i < cap; i++)
+		v[i] = 0;
+	free(buf);
+}
+
 void ng_out_free(struct ng_out *o)
 {
-	free(o->buf);
+	wipe_free(o->buf, o->cap);
 	o->buf = NULL;
 	o->len = o->cap = 0;
 }
@@ -718,11 +729,14 @@ static bool out_reserve(struct ng_out *o, size_t n)
 	cap = o->cap ? o->cap : 256;
 	while (cap - o->len <= n)
 		cap *= 2;
-	nb = realloc(o->buf, cap);
+	nb = malloc(cap); /* not realloc: the old block is wiped, not left behind */
 	if (!nb) {
 		o->oom = true;
 		return false;
 	}
+	if (o->buf)
+		memcpy(nb, o->buf, o->len + 1 <= o->cap ? o->len + 1 : o->len);
+	wipe_free(o->buf, o->cap);
 	o->buf = nb;
 	o->cap = cap;
 	return true;

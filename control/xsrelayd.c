@@ -490,7 +490,12 @@ int main(int argc, char **argv)
 				}
 				fflush(stderr);
 			} else if (fd == dpfd) {
-				/* the fast path went away (its socket hung up) */
+				/* the fast path went away (its socket hung up) -- unless the link
+				 * was already replaced during this batch of events and the fd
+				 * number reused: then the event is stale */
+				unsigned g;
+				if (dp_link_fd(d.dp, &g) != dpfd || g != tried_gen)
+					continue;
 				epoll_ctl(ep, EPOLL_CTL_DEL, dpfd, NULL);
 				dpfd = tried = -1;
 				dp_link_hangup(&d);

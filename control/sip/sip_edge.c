@@ -37,6 +37,8 @@ struct edge_call {
 	struct xsp_subkey *hs_key;
 	bool hs_ready, secure, answered, ng_call;
 	bool insecure_done;       /* the policy ran once; later failures change nothing */
+	bool rejected;            /* the caller already got a final error response */
+	struct tmr end_tmr;
 	struct tmr secure_tmr;
 };
 
@@ -179,6 +181,7 @@ static void call_destructor(void *arg)
 {
 	struct edge_call *c = arg;
 	tmr_cancel(&c->secure_tmr);
+	tmr_cancel(&c->end_tmr);
 	list_unlink(&c->le);
 	c->in = mem_deref(c->in);   /* BYE, CANCEL or a final reply, as libre sees fit */
 	c->out = mem_deref(c->out);
@@ -194,6 +197,11 @@ static void end_call(struct edge_call *c, const char *why)
 {
 	edge_log("call %s ended: %s", c->callid, why);
 	mem_deref(c);
+}
+
+static void end_tmr_h(void *arg)
+{
+	end_call(arg, "xsrelayd refused the answer");
 }
 
 static void pl_user(const struct pl *pl, char *out, size_t cap)
@@ -280,6 +288,8 @@ static int hs_setup(struct edge_call *c, enum xsp_role role)
 	uint32_t ssrc;
 	const char *user = role == XSP_ROLE_CALLEE ? c->other_user : c->other_user[0] ?
 		c->other_user : "xsrelay";
+	xsp_subkey_free(c->hs_key); /* a retried handshake: the old key goes */
+	c->hs_key = NULL;
 	if (xsp_expiry_parse(e->cfg.mc_expire, expiry) ||
 	    xsp_mint(e->ca, e->pool, user, user, expiry, &mc, &c->hs_key)) {
 		edge_log("call %s: x-sipura: cannot mint a certificate for '%s'", c->callid, user);
@@ -292,6 +302,8 @@ static int hs_setup(struct edge_call *c, enum xsp_role role)
 	enum xsp_err rc = xsp_hs_init(&c->hs, &cfg);
 	if (rc) {
 		edge_log("call %s: x-sipura: %s", c->callid, xsp_err_str(rc));
+		xsp_subkey_free(c->hs_key);
+		c->hs_key = NULL;
 		return -1;
 	}
 	c->hs_ready = true;
@@ -553,9 +565,13 @@ static int answer_out(const struct sip_msg *msg, void *arg)
 	struct mbuf *sdp = ng_media(c, "answer", msg->mb,
 				    c->spa_calls ? "RTP/AVP" : NULL);
 	if (!sdp) {
+		/* return 0 so that libre ACKs the 200; the call then ends (BYE to the
+		 * callee, 488 to the caller) from a timer, outside this handler */
 		c->e->st.calls_failed++;
+		c->rejected = true;
 		sipsess_reject(c->in, 488, "Not Acceptable Here", NULL);
-		return EPROTO;
+		tmr_start(&c->end_tmr, 0, end_tmr_h, c);
+		return 0;
 	}
 	c->sdp_to_in = sdp;
 	c->answered = true;
@@ -589,7 +605,7 @@ static void close_out(int err, const struct sip_msg *msg, void *arg)
 	struct edge_call *c = arg;
 	char why[96];
 	c->out = mem_deref(c->out);
-	if (!c->answered && c->in) {
+	if (!c->answered && c->in && !c->rejected) {
 		uint16_t code = msg && msg->scode >= 300 ? msg->scode : 480;
 		sipsess_reject(c->in, code, code == 480 ? "Temporarily Unavailable" : "Refused",
 			       NULL);
@@ -623,8 +639,9 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 		mem_deref(c);
 		return;
 	}
-	if (c->spa_calls && !edge_binding(e, &msg->from.uri.user)) {
-		/* only phones registered here call through the edge */
+	if (c->spa_calls && !edge_binding_from(e, &msg->from.uri.user, &msg->src)) {
+		/* only phones registered here call through the edge, from the address
+		 * they registered from (a forged From alone does not do) */
 		sip_treply(NULL, e->sip, msg, 403, "Register First");
 		edge_log("call %s: refused: %r is not registered here", c->callid,
 			 &msg->from.uri.user);

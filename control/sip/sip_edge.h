@@ -78,6 +78,8 @@ void edge_stop(struct edge *e);
 bool edge_register(struct edge *e, const struct sip_msg *msg);
 /* The contact URI of a registered SPA user-id, or NULL. */
 const char *edge_binding(struct edge *e, const struct pl *user);
+/* True if user is registered and src is the address it registered from. */
+bool edge_binding_from(struct edge *e, const struct pl *user, const struct sa *src);
 void edge_bindings_start(struct edge *e);
 void edge_bindings_flush(struct edge *e);
 

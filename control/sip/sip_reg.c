@@ -16,6 +16,7 @@ struct binding {
 	struct le le;
 	char user[64];
 	char contact[256];
+	struct sa src;        /* where the phone registered from: only it may use the binding */
 	time_t expires;
 	struct sipreg *reg;   /* the upstream registration */
 };
@@ -72,6 +73,12 @@ void edge_bindings_start(struct edge *e)
 	tmr_start(&e->sweep_tmr, 30000, sweep, e);
 }
 
+bool edge_binding_from(struct edge *e, const struct pl *user, const struct sa *src)
+{
+	struct binding *b = find(e, user);
+	return b && b->expires > time(NULL) && sa_cmp(&b->src, src, SA_ADDR);
+}
+
 void edge_bindings_flush(struct edge *e)
 {
 	tmr_cancel(&e->sweep_tmr);
@@ -111,6 +118,16 @@ bool edge_register(struct edge *e, const struct sip_msg *msg)
 	if (!msg_param_decode(&ca.params, "expires", &ex))
 		expires = pl_u32(&ex);
 	struct binding *b = find(e, &msg->to.uri.user);
+	if (b && b->expires > time(NULL) && !sa_cmp(&b->src, &msg->src, SA_ADDR)) {
+		/* a live binding is changed only from the address that made it: without
+		 * digest authentication this is what keeps a user's calls from being
+		 * taken over */
+		e->st.bad_requests++;
+		edge_log("register: %s refused from %J: registered from %J", b->user, &msg->src,
+			 &b->src);
+		sip_treply(NULL, e->sip, msg, 403, "Registered From Another Address");
+		return true;
+	}
 	if (expires == 0) {
 		if (b) {
 			edge_log("register: %s unregistered", b->user);
@@ -138,6 +155,7 @@ bool edge_register(struct edge *e, const struct sip_msg *msg)
 		    msg->tp == SIP_TRANSP_TLS ? ";transport=tls" :
 		    msg->tp == SIP_TRANSP_TCP ? ";transport=tcp" : "");
 	b->expires = time(NULL) + expires;
+	b->src = msg->src;
 	if (fresh) {
 		re_snprintf(aor, sizeof(aor), "sip:%s@%s", b->user, e->cfg.domain);
 		re_snprintf(reg_uri, sizeof(reg_uri), "sip:%s", e->cfg.domain);

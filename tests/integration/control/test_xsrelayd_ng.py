@@ -323,6 +323,12 @@ try:
                 "direction": ["pub", "pub"]})
     p3 = m_port(r.get("sdp", ""))
     check("after restart, ports of stored calls are not handed out again", p3 != p_a)
+    r = ng.req({"command": "xsipura-insecure", "call-id": "call-1", "reason": "final refused"})
+    q = ng.req({"command": "xsipura-query", "call-id": "call-1"})
+    leg_b = {l["tag"]: l for l in q.get("legs", [])}.get("tag-b", {}).get("medias", [{}])[0]
+    check("xsipura-insecure clears x-sipura keys installed before the handshake failed",
+          r.get("result") == "ok" and leg_b.get("security") == "plain" and
+          q.get("security") == "INSECURE: final refused")
     rc, _, _ = ctl("delete", "call-1")
     check("xsrelayctl delete", rc == 0 and "call-1" not in ng.req({"command": "list"})["calls"])
     # --- offer timeout -----------------------------------------------------------

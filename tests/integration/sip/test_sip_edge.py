@@ -125,6 +125,29 @@ try:
                 "Expires: 120\r\nSupported: x-sipura\r\n"))
     check("REGISTER: 200 with the contact and its expiry", r and r.startswith("SIP/2.0 200")
           and "expires=120" in r)
+    # a live binding cannot be taken over from another address (no digest auth here)
+    s2 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s2.bind(("127.0.0.3", 0)) # not the upstream (127.0.0.2)
+    s2.settimeout(1)
+    msg = req("REGISTER", "sip:edge.test", "Contact: <sip:2001@127.0.0.3:5999>\r\n"
+              "Expires: 120\r\n").replace("LPORT", str(s2.getsockname()[1]))
+    s2.sendto(msg.encode(), ("127.0.0.1", PORT))
+    try:
+        r2 = s2.recv(65535).decode()
+    except socket.timeout:
+        r2 = None
+    check("REGISTER of a registered user from another address: 403",
+          r2 is not None and r2.startswith("SIP/2.0 403"))
+    msg = req("INVITE", "sip:3000@edge.test", "Contact: <sip:2001@127.0.0.3:5999>\r\n"
+              "Content-Type: application/sdp\r\n", sdp).replace("LPORT", str(s2.getsockname()[1]))
+    s2.sendto(msg.encode(), ("127.0.0.1", PORT))
+    try:
+        r3 = s2.recv(65535).decode()
+    except socket.timeout:
+        r3 = None
+    check("INVITE as a registered user from another address (forged From): 403",
+          r3 is not None and r3.startswith("SIP/2.0 403"))
+    s2.close()
 
     # malformed, oversized, flood
     bad = [b"", b"\x00\x01\x02", b"INVITE\r\n\r\n", b"SIP/2.0 200\r\n",
