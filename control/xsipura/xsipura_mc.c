@@ -44,9 +44,8 @@ static bool pubkey_ok(const uint8_t n[XSP_MC_KEY_LEN])
 	return (n[0] & 0x80) && (n[XSP_MC_KEY_LEN - 1] & 1); /* 512 bits exactly, odd */
 }
 
-enum xsp_err xsp_mc_init(struct xsp_mc *mc, const char *name, const char *user_id,
-			 const uint8_t expiry[XSP_EXPIRY_LEN],
-			 const uint8_t pubkey[XSP_MC_KEY_LEN])
+enum xsp_err xsp_mc_init_fields(struct xsp_mc *mc, const char *name, const char *user_id,
+				const uint8_t expiry[XSP_EXPIRY_LEN])
 {
 	struct xsp_mc tmp;
 	memset(&tmp, 0, sizeof(tmp));
@@ -55,11 +54,23 @@ enum xsp_err xsp_mc_init(struct xsp_mc *mc, const char *name, const char *user_i
 		rc = xsp_mc_set_user_id(&tmp, user_id);
 	if (!rc)
 		rc = xsp_expiry_validate(expiry);
+	if (rc)
+		return rc;
+	memcpy(tmp.expiry, expiry, XSP_EXPIRY_LEN);
+	*mc = tmp;
+	return XSP_OK;
+}
+
+enum xsp_err xsp_mc_init(struct xsp_mc *mc, const char *name, const char *user_id,
+			 const uint8_t expiry[XSP_EXPIRY_LEN],
+			 const uint8_t pubkey[XSP_MC_KEY_LEN])
+{
+	struct xsp_mc tmp;
+	enum xsp_err rc = xsp_mc_init_fields(&tmp, name, user_id, expiry);
 	if (!rc && !pubkey_ok(pubkey))
 		rc = XSP_E_KEY_SIZE;
 	if (rc)
 		return rc;
-	memcpy(tmp.expiry, expiry, XSP_EXPIRY_LEN);
 	memcpy(tmp.pubkey, pubkey, XSP_MC_KEY_LEN);
 	*mc = tmp;
 	return XSP_OK;

@@ -60,6 +60,10 @@ static_assert(sizeof(struct xsp_mc) == XSP_MC_LEN, "struct xsp_mc is the wire la
 enum xsp_err xsp_mc_init(struct xsp_mc *mc, const char *name, const char *user_id,
 			 const uint8_t expiry[XSP_EXPIRY_LEN],
 			 const uint8_t pubkey[XSP_MC_KEY_LEN]);
+/* The same checks and fields as xsp_mc_init, with the public key left zero:
+ * for a caller that validates the text before it spends a key on it. */
+enum xsp_err xsp_mc_init_fields(struct xsp_mc *mc, const char *name, const char *user_id,
+				const uint8_t expiry[XSP_EXPIRY_LEN]);
 /* Replace one body field, leaving the others byte for byte (reissue). The
  * signature is left as it was: it no longer matches until xsp_mc_sign. */
 enum xsp_err xsp_mc_set_name(struct xsp_mc *mc, const char *name);

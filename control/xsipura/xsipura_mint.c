@@ -8,15 +8,12 @@ enum xsp_err xsp_mint(const struct xsp_ca *ca, struct xsp_keypool *pool, const c
 		      const char *user_id, const uint8_t expiry[XSP_EXPIRY_LEN],
 		      struct xsp_mc *mc, struct xsp_subkey **key)
 {
-	/* A stand-in modulus of the right shape lets xsp_mc_init check the text
-	 * fields and the expiry before a real key is spent. */
-	static const uint8_t placeholder[XSP_MC_KEY_LEN] = { [0] = 0x80,
-							     [XSP_MC_KEY_LEN - 1] = 0x01 };
 	struct xsp_mc tmp;
 	struct xsp_subkey *k = NULL;
 	if (!xsp_ca_has_private(ca))
 		return XSP_E_INVAL;
-	enum xsp_err rc = xsp_mc_init(&tmp, name, user_id, expiry, placeholder);
+	/* The text fields and the expiry are checked before a key is spent. */
+	enum xsp_err rc = xsp_mc_init_fields(&tmp, name, user_id, expiry);
 	if (rc)
 		return rc;
 	rc = pool ? xsp_keypool_take(pool, &k) : xsp_subkey_generate(&k);
