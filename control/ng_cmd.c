@@ -429,6 +429,7 @@ static int parse_sdp(const struct ng_opts *o, struct sdp *s, char *err, size_t c
 	if (s->nmedia == 0 || s->nmedia > CALL_MAX_MEDIA) {
 		snprintf(err, cap, "SDP has %u media lines; xsrelayd anchors 1 to %d", s->nmedia,
 			 CALL_MAX_MEDIA);
+		sdp_wipe(s);
 		return -1;
 	}
 	return 0;
@@ -651,6 +652,27 @@ static void txn_fail(struct txn *t, struct call *c, bool created, struct ng_out 
 	ng_cmd_error(out, err);
 }
 
+/* Writes the rewritten SDP, stores the new state and commits it to the call;
+ * returns the SDP's length, or -1 after replying with the refusal. */
+static long txn_store(struct txn *t, struct call *c, bool created, struct ng_out *out,
+		      const char *not_stored)
+{
+	long n = sdp_write(&g_sdp, sdp_out_buf(), SDP_OUT_MAX);
+	if (n < 0) {
+		txn_fail(t, c, created, out, "rewritten SDP too long");
+		return -1;
+	}
+	if (store_save(t->d->store, &t->tmp)) {
+		t->d->cnt.store_errors++;
+		txn_fail(t, c, created, out, not_stored);
+		return -1;
+	}
+	commit(c, t);
+	OPENSSL_cleanse(&t->tmp, sizeof(t->tmp)); /* the copy held the call's keys */
+	sdp_wipe(&g_sdp);
+	return n;
+}
+
 static void cmd_offer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 {
 	static struct txn t;
@@ -660,7 +682,6 @@ static void cmd_offer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 		return;
 	}
 	if (parse_sdp(o, &g_sdp, o->err, sizeof(o->err))) {
-		sdp_wipe(&g_sdp);
 		ng_cmd_error(out, o->err);
 		return;
 	}
@@ -712,24 +733,14 @@ static void cmd_offer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 	t.tmp.last_signal = xsd_now();
 	const struct call_stream *first = &t.tmp.leg[!L].media[0];
 	write_session(&g_sdp, &d->iface[first->iface], o);
-	long n = sdp_write(&g_sdp, sdp_out_buf(), SDP_OUT_MAX);
 	bool ice = g_sdp.ice;
 	for (unsigned i = 0; i < g_sdp.nmedia; i++)
 		ice |= g_sdp.media[i].ice;
-	if (n < 0) {
-		txn_fail(&t, c, created, out, "rewritten SDP too long");
+	long n = txn_store(&t, c, created, out, "state could not be stored; call not set up");
+	if (n < 0)
 		return;
-	}
-	if (store_save(d->store, &t.tmp)) {
-		d->cnt.store_errors++;
-		txn_fail(&t, c, created, out, "state could not be stored; call not set up");
-		return;
-	}
-	commit(c, &t);
-	OPENSSL_cleanse(&t.tmp, sizeof(t.tmp)); /* the copy held the call's keys */
 	if (created)
 		d->cnt.calls_created++;
-	sdp_wipe(&g_sdp);
 	xsd_log(XSD_LOG_DEBUG, "call %s: offer from %s, %u media", c->call_id, o->from_tag,
 		(unsigned)c->leg[L].nmedia);
 	reply_sdp(out, sdp_out_buf(), n,
@@ -755,7 +766,6 @@ static void cmd_answer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 		return;
 	}
 	if (parse_sdp(o, &g_sdp, o->err, sizeof(o->err))) {
-		sdp_wipe(&g_sdp);
 		ng_cmd_error(out, o->err);
 		return;
 	}
@@ -777,19 +787,9 @@ static void cmd_answer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 	t.tmp.state = CALL_ANSWERED;
 	t.tmp.last_signal = xsd_now();
 	write_session(&g_sdp, &d->iface[t.tmp.leg[L].media[0].iface], o);
-	long n = sdp_write(&g_sdp, sdp_out_buf(), SDP_OUT_MAX);
-	if (n < 0) {
-		txn_fail(&t, c, false, out, "rewritten SDP too long");
+	long n = txn_store(&t, c, false, out, "state could not be stored; answer not applied");
+	if (n < 0)
 		return;
-	}
-	if (store_save(d->store, &t.tmp)) {
-		d->cnt.store_errors++;
-		txn_fail(&t, c, false, out, "state could not be stored; answer not applied");
-		return;
-	}
-	commit(c, &t);
-	OPENSSL_cleanse(&t.tmp, sizeof(t.tmp)); /* the copy held the call's keys */
-	sdp_wipe(&g_sdp);
 	const char *warning = NULL;
 	if (dp_program_call(d, c))
 		warning = dp_link_up(d->dp) ? "the fast path refused a flow; see the log"
