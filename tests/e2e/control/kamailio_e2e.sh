@@ -20,6 +20,8 @@
 # Usage: kamailio_e2e.sh XSRELAY_DP XSRELAYD XSRELAYCTL TONE_PY
 # Needs root, kamailio and baresip; exits 77 (skipped) without them.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
+. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/netns.sh"
 
 DP=$1 XSD=$2 CTL=$3 TONE=$4
 PY=$(command -v python3)
@@ -57,27 +59,8 @@ trap 'exit 143' TERM
 fail() { echo "FAIL: $*"; exit 1; }
 
 # ------------------------------------------------------------ topology
-for ns in "$NS_A" "$NS_B1" "$NS_B2" "$NS_K" "$NS_R" "$NS_W"; do
-	ip netns add "$ns"
-	ip -n "$ns" link set lo up
-done
-ip -n "$NS_W" link add bra type bridge
-ip -n "$NS_W" link add brb type bridge
-ip -n "$NS_W" link set bra up
-ip -n "$NS_W" link set brb up
-n=0
-# plug NS IFACE BRIDGE [ADDR]
-plug() {
-	n=$((n + 1))
-	ip link add "$2" netns "$1" type veth peer name "w$n-$ID" netns "$NS_W"
-	ip -n "$NS_W" link set "w$n-$ID" master "$3" up
-	ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
-	[ -n "${4:-}" ] && ip -n "$1" addr add "$4" dev "$2"
-	ip -n "$1" link set "$2" up
-	# veth leaves UDP checksums to "hardware": make the kernel fill them in
-	[ -n "${4:-}" ] && ip netns exec "$1" ethtool -K "$2" tx off >/dev/null
-	return 0
-}
+e2e_netns_up "$NS_A" "$NS_B1" "$NS_B2" "$NS_K" "$NS_R" "$NS_W"
+e2e_bridges_up
 plug "$NS_A" a0 bra 10.0.0.2/24
 plug "$NS_K" k0 bra 10.0.0.5/24
 plug "$NS_R" r0 bra

@@ -28,6 +28,8 @@
 #   test: asserts and exits non-zero on any failure (part of .ci/run)
 #   demo: the same calls, told in plain words; recordings left in ./xsrelay-demo/
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
+. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/netns.sh"
 
 MODE=$1
 DP=$(realpath "$2") XSD=$(realpath "$3") SIP=$(realpath "$4") MC=$(realpath "$5")
@@ -79,27 +81,8 @@ trap 'exit 143' TERM
 fail() { echo "FAIL: $*"; exit 1; }
 
 # ------------------------------------------------------------------ network
-for ns in "$NS_S" "$NS_E" "$NS_R" "$NS_U" "$NS_B" "$NS_W"; do
-	ip netns add "$ns"
-	ip -n "$ns" link set lo up
-done
-ip -n "$NS_W" link add bra type bridge
-ip -n "$NS_W" link add brb type bridge
-ip -n "$NS_W" link set bra up
-ip -n "$NS_W" link set brb up
-n=0
-plug() { # NS IFACE BRIDGE [ADDR...]
-	local ns=$1 ifc=$2 br=$3
-	shift 3
-	n=$((n + 1))
-	ip link add "$ifc" netns "$ns" type veth peer name "w$n-$ID" netns "$NS_W"
-	ip -n "$NS_W" link set "w$n-$ID" master "$br" up
-	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1"
-	for a in "$@"; do ip -n "$ns" addr add "$a" dev "$ifc"; done
-	ip -n "$ns" link set "$ifc" up
-	[ $# -gt 0 ] && ip netns exec "$ns" ethtool -K "$ifc" tx off >/dev/null
-	return 0
-}
+e2e_netns_up "$NS_S" "$NS_E" "$NS_R" "$NS_U" "$NS_B" "$NS_W"
+e2e_bridges_up
 plug "$NS_S" s0 bra 10.0.0.2/24
 plug "$NS_E" e0 bra 10.0.0.5/24
 plug "$NS_R" r0 bra
