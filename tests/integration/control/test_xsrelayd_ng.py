@@ -285,6 +285,25 @@ try:
           and "xsrelay_dp_flow_auth_fail" in vals and "# TYPE xsrelayd_ng_errors_total counter"
           in text)
 
+    def metrics_raw(data):
+        with socket.create_connection(("127.0.0.1", MPORT), timeout=5) as m:
+            if data:
+                m.sendall(data)
+            got = b""
+            while True:
+                part = m.recv(4096)
+                if not part:
+                    return got
+                got += part
+    check("metrics: garbage gets 404 Not Found",
+          metrics_raw(b"\x00\xff\x16\x03\x01garbage\r\n\r\n").startswith(b"HTTP/1.0 404"))
+    check("metrics: an unknown path gets 404 Not Found",
+          metrics_raw(b"GET /../../etc/passwd HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.0 404"))
+    check("metrics: a client that sends nothing is closed without an answer",
+          metrics_raw(b"") == b"")
+    check("metrics: still served after the garbage",
+          b"xsrelay_calls 2" in metrics_raw(b"GET /metrics HTTP/1.0\r\n\r\n"))
+
     # --- xsrelayctl ------------------------------------------------------------
     def ctl(*a):
         p = subprocess.run([XSRELAYCTL, "--socket", UNIX] + list(a), capture_output=True,
