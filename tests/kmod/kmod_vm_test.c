@@ -339,6 +339,67 @@ static void test_hello(void)
 	      !memcmp(&rep, &h, sizeof(h)), "HELLO answered with the same size table");
 }
 
+/* One raw write to /dev/xsrelay; the refusal it got back, if any. */
+static int raw_write(const void *buf, size_t len, struct xs_dp_error *err)
+{
+	uint8_t rbuf[4096];
+	const struct xs_dp_hdr *h = (const struct xs_dp_hdr *)rbuf;
+	ssize_t n;
+
+	memset(err, 0, sizeof(*err));
+	if (write(ctl_fd, buf, len) != (ssize_t)len)
+		return -errno;
+	n = read(ctl_fd, rbuf, sizeof(rbuf));
+	if (n < (ssize_t)(sizeof(*h) + sizeof(*err)))
+		return h->type;
+	memcpy(err, rbuf + sizeof(*h), sizeof(*err));
+	return h->type;
+}
+
+/* Garbage on the control device gets an ERROR with the reason, and the
+ * device keeps serving the same client. */
+static void test_garbage(void)
+{
+	uint8_t buf[2048];
+	struct xs_dp_hdr *h = (struct xs_dp_hdr *)buf;
+	struct xs_dp_error err;
+	struct xs_dp_stats st;
+	uint32_t seed = 0x9e3779b9;
+	int refused = 0;
+
+	memset(buf, 0xa5, sizeof(buf));
+	CHECK(raw_write(buf, 3, &err) == XS_DP_MSG_ERROR && err.code == EBADMSG,
+	      "3 bytes: EBADMSG (%s)", err.text);
+	memset(buf, 0, sizeof(*h));
+	h->type = XS_DP_MSG_STATS_GET;
+	h->len = sizeof(*h) + 8;
+	CHECK(raw_write(buf, sizeof(*h), &err) == XS_DP_MSG_ERROR && err.code == EBADMSG,
+	      "header length unlike the write: EBADMSG (%s)", err.text);
+	h->type = 0x7777;
+	h->len = sizeof(*h);
+	CHECK(raw_write(buf, sizeof(*h), &err) == XS_DP_MSG_ERROR && err.code == EOPNOTSUPP,
+	      "unknown type: EOPNOTSUPP (%s)", err.text);
+	h->type = XS_DP_MSG_FLOW_ADD;
+	h->len = sizeof(*h) + 16;
+	CHECK(raw_write(buf, h->len, &err) == XS_DP_MSG_ERROR && err.code == EBADMSG,
+	      "FLOW_ADD with a 16-byte body: EBADMSG (%s)", err.text);
+	CHECK(raw_write(buf, sizeof(buf), &err) == -EMSGSIZE,
+	      "a write longer than any request: EMSGSIZE");
+	for (int i = 0; i < 2000; i++) {
+		size_t len = 1 + (seed % 1024);
+
+		for (size_t j = 0; j < len; j++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[j] = (uint8_t)(seed >> 16);
+		}
+		refused += raw_write(buf, len, &err) == XS_DP_MSG_ERROR;
+	}
+	CHECK(refused == 2000, "2000 random writes of 1..1024 bytes: %d refused", refused);
+	CHECK(ctl(XS_DP_MSG_STATS_GET, buf, 0, &st, sizeof(st)) == XS_DP_MSG_STATS &&
+	      st.flows == 0, "after the garbage the device still answers (STATS, %llu flows)",
+	      (unsigned long long)st.flows);
+}
+
 /* Userspace relay for the benchmark: the same packet logic, OpenSSL crypto. */
 static void user_relay(const struct path *p, const uint8_t *ka, const uint8_t *kb)
 {
@@ -1212,6 +1273,7 @@ int main(int argc, char **argv)
 	if (ctl_fd < 0 || total < n + 3)
 		goto out;
 	test_hello();
+	test_garbage();
 	CHECK(flow_add(LOCAL_PORT, OUT_SRC_PORT, DST_PORT, ka, kb) == 0, "FLOW_ADD accepted");
 	CHECK(flow_add(LOCAL_PORT, OUT_SRC_PORT, DST_PORT, ka, kb) != 0,
 	      "a second FLOW_ADD on the same port is refused");
