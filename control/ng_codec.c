@@ -694,15 +694,27 @@ void ng_out_init(struct ng_out *o, enum ng_syntax syntax)
 	o->syntax = syntax;
 }
 
-/* Replies and requests carry SDES keys: what is freed is wiped first. */
+/* Replies and requests carry SDES keys: what is freed is wiped first
+ * (explicit_bzero: a memset the compiler may not drop, at memset's speed). */
 static void wipe_free(char *buf, size_t cap)
 {
 	if (!buf)
 		return;
-	volatile char *v = buf;
-	for (size_t i = 0; i < cap; i++)
-		v[i] = 0;
+	explicit_bzero(buf, cap);
 	free(buf);
+}
+
+/*
+ * Decimal digits of v, written backwards ending at end; returns the first.
+ * snprintf("%zu") costs more than the rest of a reply's bookkeeping: replies
+ * hold dozens of integers and string lengths.
+ */
+static char *fmt_u64(char *end, uint64_t v)
+{
+	do
+		*--end = (char)('0' + v % 10);
+	while (v /= 10);
+	return end;
 }
 
 void ng_out_free(struct ng_out *o)
@@ -726,7 +738,7 @@ static bool out_reserve(struct ng_out *o, size_t n)
 		o->oom = true;
 		return false;
 	}
-	cap = o->cap ? o->cap : 256;
+	cap = o->cap ? o->cap : 1024; /* a query or delete reply: one block */
 	while (cap - o->len <= n)
 		cap *= 2;
 	nb = malloc(cap); /* not realloc: the old block is wiped, not left behind */
@@ -780,9 +792,11 @@ static void out_string(struct ng_out *o, const char *s, size_t n)
 	size_t i, run;
 
 	if (o->syntax == NG_BENCODE) {
-		int k = snprintf(tmp, sizeof(tmp), "%zu:", n);
+		char *end = tmp + sizeof(tmp) - 1, *p;
 
-		ng_out_raw(o, tmp, (size_t)k);
+		*end = ':';
+		p = fmt_u64(end, n);
+		ng_out_raw(o, p, (size_t)(end + 1 - p));
 		ng_out_raw(o, s, n);
 		return;
 	}
@@ -888,14 +902,20 @@ void ng_out_cstr(struct ng_out *o, const char *s)
 void ng_out_int(struct ng_out *o, int64_t v)
 {
 	char tmp[24];
-	int k;
+	bool json = o->syntax == NG_JSON;
+	char *end = tmp + sizeof(tmp) - (json ? 0 : 1), *p;
+	/* the magnitude as unsigned: -INT64_MIN does not fit an int64_t */
+	uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 
 	json_pre_value(o);
-	if (o->syntax == NG_JSON)
-		k = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
-	else
-		k = snprintf(tmp, sizeof(tmp), "i%llde", (long long)v);
-	ng_out_raw(o, tmp, (size_t)k);
+	if (!json)
+		*end = 'e';
+	p = fmt_u64(end, mag);
+	if (v < 0)
+		*--p = '-';
+	if (!json)
+		*--p = 'i';
+	ng_out_raw(o, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void ng_out_val(struct ng_out *o, const struct ng_val *v)

@@ -107,6 +107,10 @@ struct sdp {
  * section without a c= is accepted only if the session has one (RFC 4566).
  * More than SDP_MAX_CRYPTO crypto lines in a section: the rest count in
  * crypto_bad.
+ * Only the session part of out and the media sections the text has are
+ * written; entries past nmedia and nlines keep what an earlier parse left, so
+ * a caller wipes the keys of the parse it is done with (sdp_clear, or each
+ * media section's crypto array). On failure out is wiped whole.
  */
 int sdp_parse(const char *text, size_t len, struct sdp *out, const char **why, unsigned *line);
 
