@@ -22,6 +22,30 @@ struct dp_link {
 	bool warned; /* "fast path not reachable" logged once per outage */
 	bool told;   /* the backend in use has been logged */
 	unsigned gen; /* counts connections: tells a new link from an old fd number */
+	/* flow changes nobody waits for, in order (see dp_link_flush) */
+	struct dp_queued *q;
+	unsigned nq;
+	int owner;         /* burst slot of the ng request now being served, or -1 */
+	uint64_t refused;  /* slots whose queued flows the fast path refused */
+};
+
+/*
+ * An answer's FLOW_ADDs and a call's FLOW_DELs need no reply before the ng
+ * reply is written, so they wait here and go out pipelined: at the end of a
+ * burst of ng requests, before any request that does wait for its reply (so
+ * the fast path sees every change in order), and when the queue is full. One
+ * wake-up of the fast path's control thread per burst instead of one per
+ * answer and delete.
+ */
+enum { DP_QUEUE_MAX = 128, DP_PIPELINE = 16 };
+struct dp_queued {
+	uint16_t type;
+	uint16_t len;
+	int owner;
+	union {
+		struct xs_dp_flow_msg add; /* holds keys: wiped once sent */
+		struct xs_dp_flow_ref ref;
+	} body;
 };
 
 /*
@@ -77,6 +101,12 @@ struct dp_link *dp_link_create(const char *path)
 		return NULL;
 	snprintf(l->path, sizeof(l->path), "%s", path);
 	l->fd = -1;
+	l->owner = -1;
+	l->q = calloc(DP_QUEUE_MAX, sizeof(*l->q));
+	if (!l->q) {
+		free(l);
+		return NULL;
+	}
 	return l;
 }
 
@@ -86,6 +116,8 @@ void dp_link_free(struct dp_link *l)
 		return;
 	if (l->fd >= 0)
 		close(l->fd);
+	OPENSSL_cleanse(l->q, DP_QUEUE_MAX * sizeof(*l->q));
+	free(l->q);
 	free(l);
 }
 
@@ -101,6 +133,9 @@ static void link_down(struct xsd *d, int err)
 		return;
 	close(l->fd);
 	l->fd = -1;
+	/* what was queued is in the calls: the reconnect re-programs them all */
+	OPENSSL_cleanse(l->q, l->nq * sizeof(*l->q));
+	l->nq = 0;
 	xsd_log(XSD_LOG_WARN, "fast path %s: link lost (%s); reconnecting, flows will be "
 		"re-programmed", l->path, strerror(err));
 }
@@ -120,52 +155,131 @@ struct dp_req {
 	int rc;
 };
 
-static void batch(struct xsd *d, struct dp_req *r, unsigned n)
+/* At most DP_PIPELINE requests unanswered: each side's socket queues about ten
+ * messages, so more could leave both sides blocked in send(). */
+static void pipeline(struct xsd *d, struct dp_req *r, unsigned n)
 {
 	struct dp_link *l = d->dp;
 	uint8_t msg[sizeof(struct xs_dp_hdr) + sizeof(struct xs_dp_flow_msg)];
 	uint8_t buf[1024];
-	uint32_t seq0 = l->seq + 1;
-	unsigned sent = 0;
 	for (unsigned i = 0; i < n; i++)
 		r[i].rc = -ENOTCONN;
-	for (; l->fd >= 0 && sent < n; sent++) {
-		struct xs_dp_hdr h;
-		xs_dp_hdr_fill(&h, r[sent].type, (uint32_t)(sizeof(h) + r[sent].len), ++l->seq, 0);
-		memcpy(msg, &h, sizeof(h));
-		memcpy(msg + sizeof(h), r[sent].body, r[sent].len);
-		long k = link_send(l, msg, sizeof(h) + r[sent].len);
-		if (k < 0) {
-			link_down(d, (int)-k);
-			break;
+	for (unsigned base = 0; base < n && l->fd >= 0; base += DP_PIPELINE) {
+		unsigned m = n - base < DP_PIPELINE ? n - base : DP_PIPELINE, sent = 0;
+		uint32_t seq0 = l->seq + 1;
+		struct dp_req *c = r + base;
+		for (; l->fd >= 0 && sent < m; sent++) {
+			struct xs_dp_hdr h;
+			xs_dp_hdr_fill(&h, c[sent].type, (uint32_t)(sizeof(h) + c[sent].len),
+				       ++l->seq, 0);
+			memcpy(msg, &h, sizeof(h));
+			memcpy(msg + sizeof(h), c[sent].body, c[sent].len);
+			long k = link_send(l, msg, sizeof(h) + c[sent].len);
+			if (k < 0) {
+				link_down(d, (int)-k);
+				break;
+			}
+		}
+		for (unsigned i = 0; i < sent && l->fd >= 0; i++) {
+			const struct xs_dp_hdr *h;
+			long k = link_recv(l, buf, sizeof(buf));
+			if (k < 0) {
+				link_down(d, (int)-k);
+				break;
+			}
+			if (xs_dp_reply_check(buf, (size_t)k, &h, NULL) || h->seq != seq0 + i) {
+				link_down(d, EBADMSG);
+				break;
+			}
+			if (h->type == XS_DP_MSG_ERROR) {
+				struct xs_dp_error e;
+				memcpy(&e, buf + sizeof(*h), sizeof(e));
+				c[i].rc = e.code;
+			} else if (h->type == XS_DP_MSG_FLOW_INFO && c[i].info &&
+				   (size_t)k >= sizeof(*h) + sizeof(struct xs_dp_info_batch) +
+						    sizeof(*c[i].info)) {
+				memcpy(c[i].info,
+				       buf + sizeof(*h) + sizeof(struct xs_dp_info_batch),
+				       sizeof(*c[i].info));
+				c[i].rc = 0;
+			} else {
+				c[i].rc = h->type == XS_DP_MSG_FLOW_INFO && c[i].info ? EBADMSG : 0;
+			}
 		}
 	}
 	OPENSSL_cleanse(msg, sizeof(msg));
-	for (unsigned i = 0; i < sent && l->fd >= 0; i++) {
-		const struct xs_dp_hdr *h;
-		long k = link_recv(l, buf, sizeof(buf));
-		if (k < 0) {
-			link_down(d, (int)-k);
-			break;
+}
+
+static void log_refused(struct xsd *d, const struct dp_queued *e, int rc)
+{
+	bool add = e->type != XS_DP_MSG_FLOW_DEL;
+	const struct call *c = add ? call_by_id(&d->calls, e->body.add.flow.cookie) : NULL;
+	char a[64];
+	d->cnt.dp_errors++;
+	xsd_log(XSD_LOG_ERR, "%s%s%sfast path refused the flow on %s: %s", c ? "call " : "",
+		c ? c->call_id : "", c ? ": " : "",
+		xs_dp_addr_str(add ? &e->body.add.flow.local : &e->body.ref.local, a, sizeof(a)),
+		strerror(rc));
+}
+
+void dp_link_flush(struct xsd *d)
+{
+	struct dp_link *l = d->dp;
+	struct dp_req r[DP_QUEUE_MAX];
+	unsigned n = l->nq;
+	if (!n)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		r[i] = (struct dp_req){ .type = l->q[i].type, .body = &l->q[i].body,
+					.len = l->q[i].len };
+	pipeline(d, r, n);
+	for (unsigned i = 0; i < n && l->nq; i++) {
+		struct dp_queued *e = &l->q[i];
+		if (e->type == XS_DP_MSG_FLOW_ADD && r[i].rc == EEXIST) {
+			/* a live flow: replace it, keeping its ROC and replay state */
+			r[i].type = XS_DP_MSG_FLOW_REPLACE;
+			pipeline(d, &r[i], 1);
 		}
-		if (xs_dp_reply_check(buf, (size_t)k, &h, NULL) || h->seq != seq0 + i) {
-			link_down(d, EBADMSG);
-			break;
+		if (r[i].rc > 0 && !(e->type == XS_DP_MSG_FLOW_DEL && r[i].rc == ENOENT)) {
+			log_refused(d, e, r[i].rc);
+			if (e->owner >= 0 && e->owner < 64)
+				l->refused |= 1ull << e->owner;
 		}
-		if (h->type == XS_DP_MSG_ERROR) {
-			struct xs_dp_error e;
-			memcpy(&e, buf + sizeof(*h), sizeof(e));
-			r[i].rc = e.code;
-		} else if (h->type == XS_DP_MSG_FLOW_INFO && r[i].info &&
-			   (size_t)k >= sizeof(*h) + sizeof(struct xs_dp_info_batch) +
-					    sizeof(*r[i].info)) {
-			memcpy(r[i].info, buf + sizeof(*h) + sizeof(struct xs_dp_info_batch),
-			       sizeof(*r[i].info));
-			r[i].rc = 0;
-		} else {
-			r[i].rc = h->type == XS_DP_MSG_FLOW_INFO && r[i].info ? EBADMSG : 0;
-		}
+		/* rc < 0: the link went down; the reconnect re-programs every call */
 	}
+	OPENSSL_cleanse(l->q, n * sizeof(*l->q));
+	l->nq = 0;
+}
+
+static void enqueue(struct xsd *d, uint16_t type, const void *body, size_t len)
+{
+	struct dp_link *l = d->dp;
+	if (l->nq == DP_QUEUE_MAX)
+		dp_link_flush(d);
+	struct dp_queued *e = &l->q[l->nq++];
+	e->type = type;
+	e->len = (uint16_t)len;
+	e->owner = l->owner;
+	memcpy(&e->body, body, len);
+}
+
+void dp_link_owner(struct dp_link *l, int slot)
+{
+	l->owner = slot;
+}
+
+uint64_t dp_link_refused(struct dp_link *l)
+{
+	uint64_t r = l->refused;
+	l->refused = 0;
+	return r;
+}
+
+/* Requests whose replies are waited for; what is queued goes first. */
+static void batch(struct xsd *d, struct dp_req *r, unsigned n)
+{
+	dp_link_flush(d);
+	pipeline(d, r, n);
 }
 
 static void set_addr(struct xs_dp_addr *a, const struct xsd_iface *f, uint16_t port)
@@ -228,61 +342,47 @@ static bool media_active(const struct call *c, int m)
 
 int dp_program_call(struct xsd *d, struct call *c)
 {
-	struct xs_dp_flow_msg msg[2 * CALL_MAX_MEDIA];
-	struct dp_req r[2 * CALL_MAX_MEDIA];
-	unsigned n = 0;
-	int ret = 0;
+	struct xs_dp_flow_msg msg;
 	if (c->state != CALL_ANSWERED)
 		return 0;
+	if (!dp_link_up(d->dp))
+		return -1; /* the connect re-programs every call */
 	for (int m = 0; m < c->leg[0].nmedia && m < c->leg[1].nmedia; m++) {
 		if (!media_active(c, m))
 			continue;
-		for (int leg = 0; leg < 2; leg++, n++) {
-			dp_flow_msg_for(d, c, leg, m, &msg[n]);
-			r[n] = (struct dp_req){ .type = XS_DP_MSG_FLOW_ADD, .body = &msg[n],
-						.len = sizeof(msg[n]) };
+		for (int leg = 0; leg < 2; leg++) {
+			dp_flow_msg_for(d, c, leg, m, &msg);
+			enqueue(d, XS_DP_MSG_FLOW_ADD, &msg, sizeof(msg));
 		}
 	}
-	batch(d, r, n);
-	for (unsigned i = 0; i < n; i++) {
-		if (r[i].rc == EEXIST) { /* a live flow: replace it, keeping its state */
-			r[i].type = XS_DP_MSG_FLOW_REPLACE;
-			batch(d, &r[i], 1);
-		}
-		if (r[i].rc > 0) {
-			char a[64];
-			d->cnt.dp_errors++;
-			xsd_log(XSD_LOG_ERR, "call %s: fast path refused the flow on %s: %s",
-				c->call_id, xs_dp_addr_str(&msg[i].flow.local, a, sizeof(a)),
-				strerror(r[i].rc));
-		}
-		if (r[i].rc)
-			ret = -1; /* rc < 0: link down, the next tick re-programs */
-	}
-	OPENSSL_cleanse(msg, sizeof(msg));
-	return ret;
+	OPENSSL_cleanse(&msg, sizeof(msg));
+	return 0;
+}
+
+int dp_program_call_now(struct xsd *d, struct call *c)
+{
+	dp_link_flush(d); /* what others queued is not counted as ours */
+	uint64_t errors = d->cnt.dp_errors;
+	if (dp_program_call(d, c))
+		return -1;
+	dp_link_flush(d);
+	return dp_link_up(d->dp) && d->cnt.dp_errors == errors ? 0 : -1;
 }
 
 void dp_remove_call(struct xsd *d, const struct call *c)
 {
-	struct xs_dp_flow_ref ref[2 * CALL_MAX_MEDIA];
-	struct dp_req r[2 * CALL_MAX_MEDIA];
-	unsigned n = 0;
+	if (!dp_link_up(d->dp))
+		return; /* a fast path that connects later gets only live calls */
 	for (int m = 0; m < c->leg[0].nmedia && m < c->leg[1].nmedia; m++)
 		for (int leg = 0; leg < 2; leg++) {
 			const struct call_stream *s = &c->leg[leg].media[m];
+			struct xs_dp_flow_ref ref;
 			if (!s->relay_port)
 				continue;
-			memset(&ref[n], 0, sizeof(ref[n]));
-			set_addr(&ref[n].local, &d->iface[s->iface], s->relay_port);
-			r[n] = (struct dp_req){ .type = XS_DP_MSG_FLOW_DEL, .body = &ref[n],
-						.len = sizeof(ref[n]) };
-			n++;
+			memset(&ref, 0, sizeof(ref));
+			set_addr(&ref.local, &d->iface[s->iface], s->relay_port);
+			enqueue(d, XS_DP_MSG_FLOW_DEL, &ref, sizeof(ref));
 		}
-	batch(d, r, n);
-	for (unsigned i = 0; i < n; i++)
-		if (r[i].rc > 0 && r[i].rc != ENOENT)
-			d->cnt.dp_errors++;
 }
 
 int dp_call_info(struct xsd *d, const struct call *c,
@@ -318,6 +418,7 @@ int dp_stats(struct xsd *d, struct xs_dp_stats *out)
 {
 	struct dp_link *l = d->dp;
 	uint8_t buf[2048];
+	dp_link_flush(d);
 	if (l->fd < 0)
 		return -1;
 	uint32_t seq = ++l->seq;
@@ -420,6 +521,7 @@ static void try_connect(struct xsd *d)
 	xsd_log(XSD_LOG_INFO, "fast path %s (%s) connected; programming %zu calls", l->path,
 		backend_name(d), d->calls.count);
 	call_foreach(&d->calls, reprogram_one, d);
+	dp_link_flush(d);
 }
 
 /* The newest last-packet time of a call's flows, from a FLOW_DUMP. */
@@ -427,6 +529,9 @@ static void poll_media(struct xsd *d)
 {
 	struct dp_link *l = d->dp;
 	static uint8_t buf[XS_DP_MSG_MAX];
+	dp_link_flush(d);
+	if (l->fd < 0)
+		return;
 	uint32_t seq = ++l->seq;
 	struct xs_dp_flow_stats sum = { 0 };
 	uint64_t flows = 0;

@@ -42,11 +42,26 @@ int dp_link_fd(const struct dp_link *l, unsigned *gen);
 /* The fast path closed the link: mark it down and try to reconnect. */
 void dp_link_hangup(struct xsd *d);
 
-/* Adds or replaces both flows of every media line of an answered call.
- * 0, or -1 (logged, counted; the link may be down: the next tick re-programs). */
+/* Adds or replaces both flows of every media line of an answered call. The
+ * requests are queued (see dp_link_flush): 0, or -1 when the link is down (the
+ * connect re-programs every call). A refusal is logged, counted, and marks the
+ * ng request being served (dp_link_owner). */
 int dp_program_call(struct xsd *d, struct call *c);
-/* Removes the call's flows (best effort). */
+/* The same, waiting for the fast path: 0, or -1 when a flow was refused or the
+ * link is down. */
+int dp_program_call_now(struct xsd *d, struct call *c);
+/* Removes the call's flows (queued, best effort). */
 void dp_remove_call(struct xsd *d, const struct call *c);
+
+/* Sends the queued flow changes, pipelined, and reads their replies. Requests
+ * that wait for a reply flush first, so the fast path sees changes in order;
+ * the daemon flushes after each burst of ng requests. */
+void dp_link_flush(struct xsd *d);
+/* The burst slot (0-63) of the ng request on whose behalf flows are queued
+ * from now on; -1 for none. */
+void dp_link_owner(struct dp_link *l, int slot);
+/* The slots whose queued flows were refused since the last call (a bit each). */
+uint64_t dp_link_refused(struct dp_link *l);
 
 /* FLOW_GET of every flow of a call, pipelined: have[leg][m] says which came
  * back. -1 when the link is down or the call has no flows. */

@@ -790,9 +790,9 @@ static void cmd_answer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 	if (n < 0)
 		return;
 	const char *warning = NULL;
+	/* queued: a refusal adds its warning before the reply goes (serve_dgram) */
 	if (dp_program_call(d, c))
-		warning = dp_link_up(d->dp) ? "the fast path refused a flow; see the log"
-					    : "fast path not connected: media starts when it is";
+		warning = "fast path not connected: media starts when it is";
 	xsd_log(XSD_LOG_DEBUG, "call %s: answered by %s", c->call_id, o->to_tag);
 	reply_sdp(out, sdp_out_buf(), n, warning);
 	OPENSSL_cleanse(sdp_out_buf(), (size_t)n);
@@ -1072,7 +1072,7 @@ static void cmd_xsipura_keys(struct xsd *d, const struct ng_val *req, struct ng_
 	OPENSSL_cleanse(&saved, sizeof(saved));
 	d->cnt.xsipura_keys++;
 	const char *warning = NULL;
-	if (c->state == CALL_ANSWERED && dp_program_call(d, c))
+	if (c->state == CALL_ANSWERED && dp_program_call_now(d, c))
 		warning = "fast path not connected or refused: keys apply when it is programmed";
 	xsd_log(XSD_LOG_INFO, "call %s: x-sipura keys installed on leg %s media %lld", c->call_id,
 		tag, (long long)m);

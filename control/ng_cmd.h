@@ -18,6 +18,10 @@ void ng_cmd_handle(struct xsd *d, const struct ng_val *req, struct ng_out *out);
 /* Error replies count in d's ng_errors from now on. */
 void ng_cmd_bind(struct xsd *d);
 
+/* The warning an answer's reply gets when the fast path refused one of its
+ * flows (added after the burst's flow changes were sent; see xsrelayd.c). */
+#define NG_WARN_DP_REFUSED "the fast path refused a flow; see the log"
+
 /* An error reply dict: {"result":"error","error-reason":reason}. */
 void ng_cmd_error(struct ng_out *out, const char *reason);
 

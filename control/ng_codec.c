@@ -859,6 +859,24 @@ void ng_out_dict_end(struct ng_out *o)
 	out_end(o, '}');
 }
 
+int ng_out_reply_add(struct ng_out *o, const char *key, const char *value)
+{
+	bool json = o->syntax == NG_JSON;
+	if (o->oom || o->depth || o->len < 2 || o->buf[o->len - 1] != (json ? '}' : 'e'))
+		return -1;
+	const char *sp = memchr(o->buf, ' ', o->len), *v = sp ? sp + 1 : o->buf;
+	if (*v != (json ? '{' : 'd')) /* the top-level value is a dictionary */
+		return -1;
+	o->len--; /* reopen the top-level dictionary */
+	o->depth = 1;
+	o->need_comma[1] = o->buf[o->len - 1] != '{';
+	o->after_key = false;
+	ng_out_key(o, key);
+	ng_out_cstr(o, value);
+	ng_out_dict_end(o);
+	return o->oom ? -1 : 0;
+}
+
 void ng_out_list_begin(struct ng_out *o)
 {
 	out_begin(o, 'l', '[');

@@ -103,6 +103,10 @@ void ng_out_init(struct ng_out *o, enum ng_syntax syntax);
 void ng_out_free(struct ng_out *o);
 void ng_out_raw(struct ng_out *o, const char *s, size_t n); /* bytes as they are */
 void ng_out_dict_begin(struct ng_out *o);
+/* Adds key: value (a string) to a finished reply, i.e. output whose last
+ * byte closes its top-level dictionary (a cookie may come before it). 0, or
+ * -1 when the output is not such a reply. */
+int ng_out_reply_add(struct ng_out *o, const char *key, const char *value);
 void ng_out_dict_end(struct ng_out *o);
 void ng_out_list_begin(struct ng_out *o);
 void ng_out_list_end(struct ng_out *o);

@@ -132,6 +132,25 @@ static void cache_put(struct ng_cache *c, const char *cookie, size_t n, const ch
 		c->oldest = e;
 }
 
+void ng_cache_update(struct ng_cache *c, const struct ng_out *out)
+{
+	const char *sp = out->len && !out->oom ? memchr(out->buf, ' ', out->len) : NULL;
+	if (!sp)
+		return;
+	size_t n = (size_t)(sp - out->buf);
+	struct cache_entry *e = cache_find(c, out->buf, n);
+	char *r = malloc(out->len);
+	if (!e || !r) {
+		free(r);
+		return; /* no entry: a retransmission is handled again (see cache_put) */
+	}
+	memcpy(r, out->buf, out->len);
+	OPENSSL_cleanse(e->reply, e->reply_len);
+	free(e->reply);
+	e->reply = r;
+	e->reply_len = out->len;
+}
+
 void ng_server_handle(struct xsd *d, struct ng_cache *cache, const char *req, size_t len,
 		      struct ng_out *out)
 {

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "dp_link.h"
+#include "ng_cmd.h"
 #include "metrics.h"
 #include "ng_server.h"
 #include "store.h"
@@ -204,7 +205,8 @@ static int unix_listen(const char *path, unsigned mode)
  * committed to the store together, and the replies go out after the commit. */
 static void serve_dgram(struct xsd *d, struct ng_cache *cache, int fd)
 {
-	enum { BURST = 64 };
+	enum { BURST = 64 }; /* one bit each in dp_link_refused() */
+	_Static_assert(BURST <= 64, "a burst slot per bit");
 	static char buf[NG_REQUEST_MAX + 1];
 	static struct ng_out out[BURST];
 	static struct sockaddr_storage from[BURST];
@@ -224,9 +226,17 @@ static void serve_dgram(struct xsd *d, struct ng_cache *cache, int fd)
 				NG_REQUEST_MAX);
 			continue;
 		}
+		dp_link_owner(d->dp, (int)n);
 		ng_server_handle(d, cache, buf, (size_t)len, &out[n]);
 		n++;
 	}
+	dp_link_owner(d->dp, -1);
+	dp_link_flush(d); /* the answers' and deletes' flow changes, pipelined */
+	uint64_t refused = dp_link_refused(d->dp);
+	for (unsigned i = 0; refused && i < n; i++)
+		if (refused >> i & 1 &&
+		    !ng_out_reply_add(&out[i], "warning", NG_WARN_DP_REFUSED))
+			ng_cache_update(cache, &out[i]);
 	if (tx && store_commit(d->store)) {
 		d->cnt.store_errors++;
 		xsd_log(XSD_LOG_ERR, "store: the changes of %u requests are not durable", n);

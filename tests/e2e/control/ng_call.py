@@ -6,6 +6,10 @@
       offer from A (10.0.0.2:5000, key A) and answer from B (10.0.1.2:7000, key B),
       direction a -> b; writes OUTDIR/port_a, port_b (the relay ports each side
       sends to) and key_to_a, key_to_b (the relay's keys, hex, from the SDPs)
+  ng_call.py refused NG_PORT
+      a call toward interface c, whose address the fast path does not have: the
+      answer is ok with the fast path's refusal as its warning, in the reply and
+      in the retransmitted (cached) reply; the call is then deleted
   ng_call.py list NG_PORT          prints the call-ids, one a line
   ng_call.py wait-fast-path NG_PORT SECONDS
       waits until statistics says the fast path is connected (exit 1 if not)
@@ -52,6 +56,22 @@ def main():
                         ("key_to_b", key_to_b)):
             with open(os.path.join(out, name), "w") as f:
                 f.write("%s\n" % v)
+    elif cmd == "refused":
+        r = ng.req({"command": "offer", "call-id": "e2e-refused", "from-tag": "A",
+                    "sdp": sdp("a", "10.0.0.2", 5100, "00" * 30),
+                    "direction": ["a", "c"]})
+        assert r["result"] == "ok", r
+        answer = {"command": "answer", "call-id": "e2e-refused", "from-tag": "A",
+                  "to-tag": "B", "sdp": sdp("b", "10.0.2.2", 7100, "11" * 30)}
+        cookie = ng.cookie()
+        r = ng.req(answer, cookie=cookie)
+        want = "the fast path refused a flow; see the log"
+        assert r["result"] == "ok" and r.get("warning") == want, r
+        again = ng.req(answer, cookie=cookie)  # a retransmission: the cache answers
+        assert again == r, (again, r)
+        r = ng.req({"command": "delete", "call-id": "e2e-refused"})
+        assert r["result"] == "ok", r
+        print("refused flow: answer ok with warning %r, also when retransmitted" % want)
     elif cmd == "list":
         for c in ng.req({"command": "list"})["calls"]:
             print(c)

@@ -104,6 +104,7 @@ start_dp() {
 }
 start_xsd() {
 	ip netns exec "$NR" "$XSD" --interface a/10.0.0.1/30000-30999 --interface b/10.0.1.1/40000-40999 \
+		--interface c/10.0.2.1/50000-50999 \
 		--ng-udp "127.0.0.1:$NGPORT" --ng-unix "$TMP/ng.sock" --dp-socket "$SOCK" \
 		--store "$TMP/calls.db" --metrics "" --media-timeout 0 >>"$TMP/xsrelayd.log" 2>&1 &
 	XSD_PID=$!
@@ -158,6 +159,10 @@ start_xsd
 inR "$PY" "$NGC" wait-fast-path "$NGPORT" 5 || fail "xsrelayd did not connect to the fast path"
 inR "$PY" "$NGC" setup "$NGPORT" "$KEY_A" "$KEY_B" "$TMP" || fail "offer/answer"
 round "call"
+# an address the fast path does not have: the answer says so, the call stays
+inR "$PY" "$NGC" refused "$NGPORT" || fail "a refused flow is not reported in the answer"
+grep -q "call e2e-refused: fast path refused the flow on 10.0.2.1:" "$TMP/xsrelayd.log" ||
+	fail "the refusal is not logged with the call and the flow"
 
 # 1. the fast path dies and comes back
 kill -KILL "$DP_PID"; wait "$DP_PID" 2>/dev/null || true

@@ -657,6 +657,57 @@ static void output(void **state)
 	ng_out_free(&o);
 }
 
+/* A key added to a finished reply, in both syntaxes; anything else is refused
+ * untouched. */
+static void reply_add(void **state)
+{
+	struct ng_out o;
+	(void)state;
+	ng_out_init(&o, NG_BENCODE);
+	ng_out_raw(&o, "7_1 ", 4);
+	ng_out_dict_begin(&o);
+	ng_out_key(&o, "result");
+	ng_out_cstr(&o, "ok");
+	ng_out_dict_end(&o);
+	assert_int_equal(ng_out_reply_add(&o, "warning", "w 1"), 0);
+	assert_string_equal(o.buf, "7_1 d6:result2:ok7:warning3:w 1e");
+	ng_out_free(&o);
+
+	ng_out_init(&o, NG_JSON);
+	ng_out_raw(&o, "7_2 ", 4);
+	ng_out_dict_begin(&o);
+	ng_out_key(&o, "result");
+	ng_out_cstr(&o, "ok");
+	ng_out_dict_end(&o);
+	assert_int_equal(ng_out_reply_add(&o, "warning", "a\"b"), 0);
+	assert_string_equal(o.buf, "7_2 {\"result\":\"ok\",\"warning\":\"a\\\"b\"}");
+	ng_out_free(&o);
+
+	ng_out_init(&o, NG_JSON); /* an empty dictionary: no comma */
+	ng_out_dict_begin(&o);
+	ng_out_dict_end(&o);
+	assert_int_equal(ng_out_reply_add(&o, "k", "v"), 0);
+	assert_string_equal(o.buf, "{\"k\":\"v\"}");
+	ng_out_free(&o);
+
+	ng_out_init(&o, NG_BENCODE); /* not a finished dictionary: refused, unchanged */
+	assert_int_equal(ng_out_reply_add(&o, "k", "v"), -1);
+	ng_out_raw(&o, "7_3 ", 4);
+	ng_out_dict_begin(&o);
+	assert_int_equal(ng_out_reply_add(&o, "k", "v"), -1);
+	assert_string_equal(o.buf, "7_3 d");
+	ng_out_list_begin(&o);
+	ng_out_list_end(&o);
+	ng_out_dict_end(&o);
+	ng_out_free(&o);
+	ng_out_init(&o, NG_BENCODE);
+	ng_out_list_begin(&o);
+	ng_out_list_end(&o);
+	assert_int_equal(ng_out_reply_add(&o, "k", "v"), -1);
+	assert_string_equal(o.buf, "le");
+	ng_out_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +721,7 @@ int main(void)
 		cmocka_unit_test_setup(arena_limits, setup),
 		cmocka_unit_test_setup(lookups, setup),
 		cmocka_unit_test_setup(output, setup),
+		cmocka_unit_test_setup(reply_add, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
