@@ -23,7 +23,14 @@ static const struct dp_mem_ops *mem = &heap_ops;
 
 void dp_flow_mem_set(const struct dp_mem_ops *ops)
 {
+	static struct xs_srtp_mem_ops keys_ops;
+
 	mem = ops ? ops : &heap_ops;
+	if (ops) {
+		keys_ops.alloc = ops->alloc;
+		keys_ops.free = ops->free;
+	}
+	xs_srtp_mem_set(ops ? &keys_ops : NULL); /* the engine's key sets go with the flows */
 }
 
 bool dp_flow_mem_is_default(void)

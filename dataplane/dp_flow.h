@@ -113,8 +113,9 @@ struct dp_table;
  * (dp_app_init), so the per-flow state the workers touch sits on 2 MB pages
  * (fewer TLB misses at 10^5-10^6 flows). Set once, before the first flow, and
  * never changed while any flow exists (objects are freed with the ops that made
- * them). NULL restores the C heap. The engine's expanded keys (xs_srtp_keys) and
- * the hash table's buckets are allocated by their libraries.
+ * them). NULL restores the C heap. The engine's expanded keys (xs_srtp_keys)
+ * follow the same setting (xs_srtp_mem_set); the hash table's buckets are
+ * allocated by liburcu.
  */
 struct dp_mem_ops {
 	void *(*alloc)(size_t size, size_t align);   /* zeroed; NULL on failure */

@@ -51,6 +51,7 @@ struct xs_srtp_keys {
 	uint8_t pad[6];
 	struct xs_dir_keys rtp;
 	struct xs_dir_keys rtcp;
+	void (*release)(void *p); /* the free of the allocator that made it (cold) */
 } __attribute__((aligned(64)));
 
 /* RFC 3711 section 4.3.1 AES-CM key derivation with key_derivation_rate 0.

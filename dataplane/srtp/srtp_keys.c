@@ -171,6 +171,22 @@ static int plan_policy(const struct xs_srtp_policy *pol, struct dir_plan *rtp,
 	return 0;
 }
 
+static const struct xs_srtp_mem_ops *keys_mem; /* NULL: the C heap */
+
+void xs_srtp_mem_set(const struct xs_srtp_mem_ops *ops)
+{
+	keys_mem = ops;
+}
+
+static struct xs_srtp_keys *keys_alloc(void)
+{
+	const struct xs_srtp_mem_ops *ops = keys_mem;
+	struct xs_srtp_keys *k = ops ? ops->alloc(sizeof(*k), 64) : xs_aligned_zalloc(sizeof(*k));
+	if (k)
+		k->release = ops ? ops->free : free;
+	return k;
+}
+
 int xs_srtp_keys_create(const struct xs_srtp_policy *policy, struct xs_srtp_keys **out)
 {
 	struct dir_plan rtp, rtcp;
@@ -185,7 +201,7 @@ int xs_srtp_keys_create(const struct xs_srtp_policy *policy, struct xs_srtp_keys
 	mgr = xs_imb_setup_mgr();
 	if (!mgr)
 		return -ENOTSUP;
-	k = xs_aligned_zalloc(sizeof(*k));
+	k = keys_alloc();
 	if (!k)
 		return -ENOMEM;
 	k->suite = policy->suite;
@@ -210,8 +226,9 @@ void xs_srtp_keys_free(struct xs_srtp_keys *keys)
 {
 	if (!keys)
 		return;
+	void (*release)(void *p) = keys->release;
 	OPENSSL_cleanse(keys, sizeof(*keys));
-	free(keys);
+	release(keys);
 }
 
 size_t xs_srtp_keys_size(void)

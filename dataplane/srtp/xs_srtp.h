@@ -171,6 +171,18 @@ const char *xs_srtp_status_name(enum xs_srtp_status status);
 
 void xs_xsipura_profile_default(struct xs_xsipura_profile *p);
 
+/* Where key sets are allocated: alloc returns zeroed memory of size bytes
+ * aligned to align (64), or NULL; free releases it. NULL ops: the C heap, the
+ * default. A key set remembers the free of the allocator that made it, so the
+ * setting may change while key sets live; set it before other threads create
+ * keys (it is one process-wide pointer, not synchronised). xsrelay-dp puts key
+ * sets on hugepages with it, next to the flows. */
+struct xs_srtp_mem_ops {
+	void *(*alloc)(size_t size, size_t align);
+	void (*free)(void *p);
+};
+void xs_srtp_mem_set(const struct xs_srtp_mem_ops *ops);
+
 /* Keys: derive and expand once. Returns 0 or -errno (-EINVAL for a bad policy).
  * The policy's key material may be zeroed by the caller right after. */
 int xs_srtp_keys_create(const struct xs_srtp_policy *policy, struct xs_srtp_keys **out);

@@ -298,6 +298,55 @@ static void test_bad_policies_rejected(void **state)
 	assert_int_equal(xs_srtp_suite_from_name("AES_CM_128_HMAC_SHA1_81"), -1);
 }
 
+/* Key sets come from the allocator set with xs_srtp_mem_set and go back to the
+ * one that made them, even after the setting changed; a failed allocation is
+ * -ENOMEM and leaves nothing. */
+static unsigned mem_allocs, mem_frees;
+static bool mem_fail;
+
+static void *counting_alloc(size_t size, size_t align)
+{
+	if (mem_fail)
+		return NULL;
+	void *p = aligned_alloc(align, (size + align - 1) & ~(align - 1));
+	if (p) {
+		memset(p, 0, size);
+		mem_allocs++;
+	}
+	return p;
+}
+
+static void counting_free(void *p)
+{
+	mem_frees++;
+	free(p);
+}
+
+static void test_keys_allocator(void **state)
+{
+	static const struct xs_srtp_mem_ops ops = { counting_alloc, counting_free };
+	struct xs_srtp_policy pol;
+	struct xs_srtp_keys *a, *b, *c = (void *)1;
+	(void)state;
+
+	make_policy(&pol, &packet_vectors[0]);
+	xs_srtp_mem_set(&ops);
+	assert_int_equal(xs_srtp_keys_create(&pol, &a), 0);
+	assert_int_equal(mem_allocs, 1);
+	assert_int_equal((uintptr_t)a % 64, 0);
+	mem_fail = true;
+	assert_int_equal(xs_srtp_keys_create(&pol, &c), -ENOMEM);
+	assert_null(c);
+	mem_fail = false;
+	xs_srtp_mem_set(NULL); /* back to the heap: a keeps its own free */
+	assert_int_equal(xs_srtp_keys_create(&pol, &b), 0);
+	assert_int_equal(mem_allocs, 1);
+	xs_srtp_keys_free(b);
+	assert_int_equal(mem_frees, 0);
+	xs_srtp_keys_free(a);
+	assert_int_equal(mem_frees, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_packet_vectors),
 		cmocka_unit_test(test_reencrypt_matches_protect),
 		cmocka_unit_test(test_bad_policies_rejected),
+		cmocka_unit_test(test_keys_allocator),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
