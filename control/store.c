@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The SQLite store: one table, one row per call. */
+/*
+ * The SQLite store: one table, one row per call, keyed by the call's numeric
+ * id (INTEGER PRIMARY KEY, i.e. the rowid). Ids grow, so new rows land at the
+ * right edge of one B-tree and a call that comes and goes touches the same few
+ * pages: a commit writes a handful of WAL pages, not one random index page per
+ * call as a text key did. Call-ids are found in memory (call.c), never here.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -86,6 +92,32 @@ static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 	return -1;
 }
 
+/* A store written by an earlier build keeps its calls in `calls`, keyed by the
+ * call-id text: its rows move to call_rows in one transaction. */
+static int migrate(sqlite3 *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *q;
+	bool old = false;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+			       "name = 'calls'", -1, &q, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	old = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	if (!old)
+		return 0;
+	if (exec(db, "BEGIN; INSERT OR REPLACE INTO call_rows (id, call_id, layout, size, data)"
+		     " SELECT id, call_id, layout, size, data FROM calls; DROP TABLE calls; COMMIT;",
+		 err, errlen)) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	xsd_log(XSD_LOG_INFO, "store: rows moved from the earlier layout (table calls) to "
+		"call_rows");
+	return 0;
+}
+
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
 	struct store *s = calloc(1, sizeof(*s));
@@ -109,14 +141,16 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	}
 	if (exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 		 "PRAGMA secure_delete=ON;"
-		 "CREATE TABLE IF NOT EXISTS calls (call_id TEXT PRIMARY KEY, id INTEGER NOT NULL,"
+		 "CREATE TABLE IF NOT EXISTS call_rows (id INTEGER PRIMARY KEY, call_id TEXT NOT NULL,"
 		 " layout INTEGER NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL);"
 		 "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
-		 err, errlen))
+		 err, errlen) ||
+	    migrate(s->db, err, errlen))
 		goto fail;
-	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO calls VALUES (?1, ?2, ?3, ?4, ?5)",
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO call_rows (call_id, id, layout, size, data) "
+			       "VALUES (?1, ?2, ?3, ?4, ?5)",
 			       -1, &s->put, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db, "DELETE FROM calls WHERE call_id = ?1", -1, &s->del,
+	    sqlite3_prepare_v2(s->db, "DELETE FROM call_rows WHERE id = ?1", -1, &s->del,
 			       NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
 		goto fail;
@@ -167,16 +201,16 @@ int store_save(struct store *s, const struct call *c)
 	return 0;
 }
 
-int store_delete(struct store *s, const char *call_id)
+int store_delete(struct store *s, const struct call *c)
 {
 	if (!s)
 		return 0;
 	sqlite3_reset(s->del);
-	sqlite3_bind_text(s->del, 1, call_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->del, 1, (sqlite3_int64)c->id);
 	int rc = sqlite3_step(s->del);
 	sqlite3_reset(s->del);
 	if (rc != SQLITE_DONE) {
-		xsd_log(XSD_LOG_ERR, "store: deleting call %s failed: %s", call_id,
+		xsd_log(XSD_LOG_ERR, "store: deleting call %s failed: %s", c->call_id,
 			sqlite3_errmsg(s->db));
 		return -1;
 	}
@@ -239,7 +273,7 @@ long store_load(struct store *s, void (*fn)(struct call *c, void *arg), void *ar
 	*skipped = 0;
 	if (!s)
 		return 0;
-	if (sqlite3_prepare_v2(s->db, "SELECT layout, size, data FROM calls", -1, &q, NULL) !=
+	if (sqlite3_prepare_v2(s->db, "SELECT layout, size, data FROM call_rows", -1, &q, NULL) !=
 	    SQLITE_OK)
 		return -1;
 	while (sqlite3_step(q) == SQLITE_ROW) {

@@ -26,7 +26,7 @@ struct store *store_open(const char *path, char *err, size_t errlen);
 void store_close(struct store *s);
 /* 0 or -1 (logged). */
 int store_save(struct store *s, const struct call *c);
-int store_delete(struct store *s, const char *call_id);
+int store_delete(struct store *s, const struct call *c); /* the row of c->id */
 /* Group commit: saves and deletes between begin and commit land in one
  * transaction (the daemon wraps each burst of requests, and sends their
  * replies after the commit). 0 or -1. */

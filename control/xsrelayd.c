@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "dp_link.h"
 #include "ng_cmd.h"
 #include "metrics.h"
@@ -75,7 +77,7 @@ void xsd_call_end(struct xsd *d, struct call *c, const char *reason)
 			if (s->relay_port)
 				port_pool_put(&d->iface[s->iface].pool, s->relay_port);
 		}
-	if (store_delete(d->store, c->call_id))
+	if (store_delete(d->store, c))
 		d->cnt.store_errors++;
 	xsd_log(XSD_LOG_INFO, "call %s ended: %s", c->call_id, reason);
 	call_remove(&d->calls, c);
@@ -280,37 +282,58 @@ static void build_iface_map(struct xsd *d)
 	}
 }
 
+static bool iface_map_moves(void)
+{
+	for (int k = 0; k < XSD_MAX_IFACES; k++)
+		if (iface_map[k] >= 0 && iface_map[k] != k)
+			return true;
+	return false;
+}
+
+static void resave_one(struct call *c, void *arg)
+{
+	struct xsd *d = arg;
+	if (store_save(d->store, c))
+		d->cnt.store_errors++;
+}
+
 static void load_one(struct call *c, void *arg)
 {
 	struct xsd *d = arg;
-	bool ok = c->leg[0].nmedia <= CALL_MAX_MEDIA && c->leg[1].nmedia <= CALL_MAX_MEDIA;
+	char why[160] = "";
 	struct call_stream *taken[2 * CALL_MAX_MEDIA];
 	unsigned ntaken = 0;
-	for (int l = 0; l < 2 && ok; l++)
-		for (int m = 0; m < c->leg[l].nmedia && ok; m++) {
+	if (c->leg[0].nmedia > CALL_MAX_MEDIA || c->leg[1].nmedia > CALL_MAX_MEDIA)
+		snprintf(why, sizeof(why), "more media lines than this build anchors");
+	for (int l = 0; l < 2 && !why[0]; l++)
+		for (int m = 0; m < c->leg[l].nmedia && !why[0]; m++) {
 			struct call_stream *s = &c->leg[l].media[m];
 			int to = s->iface < XSD_MAX_IFACES ? iface_map[s->iface] : -1;
 			if (to < 0) {
-				ok = false;
+				snprintf(why, sizeof(why), "an interface it used is gone");
 				break;
 			}
 			s->iface = (uint8_t)to;
 			if (!s->relay_port)
 				continue;
 			if (port_pool_take(&d->iface[to].pool, s->relay_port))
-				ok = false;
+				snprintf(why, sizeof(why), "port %u on interface %s is outside the "
+					 "range now or taken by another stored call",
+					 (unsigned)s->relay_port, d->iface[to].name);
 			else
 				taken[ntaken++] = s;
 		}
-	if (ok && call_find(&d->calls, c->call_id))
-		ok = false;
-	if (!ok)
+	if (!why[0] && call_find(&d->calls, c->call_id))
+		snprintf(why, sizeof(why), "another stored call has the same call-id");
+	if (!why[0] && call_insert(&d->calls, c))
+		snprintf(why, sizeof(why), "out of memory");
+	if (why[0]) {
 		for (unsigned i = 0; i < ntaken; i++)
 			port_pool_put(&d->iface[taken[i]->iface].pool, taken[i]->relay_port);
-	if (!ok || call_insert(&d->calls, c)) {
-		xsd_log(XSD_LOG_WARN, "store: call %s does not fit this configuration (an interface "
-			"it used is gone, or its port is outside the range now); dropped", c->call_id);
-		store_delete(d->store, c->call_id);
+		xsd_log(XSD_LOG_WARN, "store: call %s does not fit this configuration (%s); "
+			"dropped", c->call_id, why);
+		store_delete(d->store, c);
+		OPENSSL_cleanse(c, sizeof(*c));
 		free(c);
 	}
 }
@@ -411,7 +434,12 @@ int main(int argc, char **argv)
 		long skipped = 0, n = store_load(d.store, load_one, &d, &skipped);
 		char names[XSD_MAX_IFACES * 33];
 		iface_names(&d, names, sizeof(names));
-		if (store_meta_set(d.store, "interfaces", names))
+		/* The names are recorded with the rows that use them: rows whose
+		 * interfaces moved are written again under the new positions. */
+		int tx = store_begin(d.store);
+		if (iface_map_moves())
+			call_foreach(&d.calls, resave_one, &d);
+		if (store_meta_set(d.store, "interfaces", names) || (!tx && store_commit(d.store)))
 			xsd_log(XSD_LOG_ERR, "store: could not record the interface names");
 		xsd_log(XSD_LOG_INFO, "store %s: %ld calls reloaded%s", d.cfg.store_path, n,
 			skipped ? " (some rows of another layout skipped)" : "");
