@@ -467,6 +467,25 @@ static void usage(FILE *f)
 		"  --quick          a short smoke run (the test suite uses it)\n");
 }
 
+/* user + system CPU seconds of a process so far (/proc/PID/stat), 0 if unknown */
+static double proc_cpu_s(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')'); /* the command may hold spaces */
+	unsigned long ut = 0, st = 0;
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+			 &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 int bench_ng_main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -534,9 +553,9 @@ int bench_ng_main(int argc, char **argv)
 	       "plane (worker lcore 1, net_ring); %u live calls set up in %.2f s (%.0f/s); "
 	       "%u of them carry 50 packets/s during churn; %u requests in flight; %.1f s per "
 	       "run\n", B.dir, B.live, setup_s, B.live / setup_s, B.streams, B.window, B.seconds);
-	double rate[64];
+	double rate[64], cpu[64];
 	uint64_t lost_total = 0;
-	printf("  run  cycles/s   live pkts sent   relayed   lost\n");
+	printf("  run  cycles/s   live pkts sent   relayed   lost   xsrelayd_cpu_us/cycle\n");
 	for (unsigned r = 0; r < B.rounds; r++) {
 		pthread_t th;
 		uint64_t sent, got;
@@ -544,6 +563,7 @@ int bench_ng_main(int argc, char **argv)
 		if (client_open(&ch.cl))
 			goto out;
 		ch.first = 1000000ul * (r + 1);
+		double cpu0 = proc_cpu_s(B.xsd);
 		pthread_create(&th, NULL, churn_main, &ch);
 		media(B.seconds, (uint16_t)(1000 + r * (unsigned)(B.seconds * 50 + 100)), &sent, &got);
 		atomic_store(&ch.stop, true);
@@ -554,14 +574,19 @@ int bench_ng_main(int argc, char **argv)
 			goto out;
 		}
 		rate[r] = (double)ch.cycles / ch.secs;
+		/* CPU the daemon used per cycle: what this machine's neighbours (other
+		 * builds, the media generator) do not change as much as the rate */
+		cpu[r] = ch.cycles ? (proc_cpu_s(B.xsd) - cpu0) * 1e6 / (double)ch.cycles : 0;
 		lost_total += sent - got;
-		printf("  %3u  %8.0f   %14llu   %7llu   %4lld\n", r + 1, rate[r],
-		       (unsigned long long)sent, (unsigned long long)got, (long long)(sent - got));
+		printf("  %3u  %8.0f   %14llu   %7llu   %4lld   %21.1f\n", r + 1, rate[r],
+		       (unsigned long long)sent, (unsigned long long)got, (long long)(sent - got),
+		       cpu[r]);
 	}
 	double med = bench_median(rate, B.rounds);
 	printf("median: %.0f offer+answer+delete cycles (call set-ups) per second with %u live "
-	       "calls; %llu packets lost on live streams in all runs\n", med, B.live,
-	       (unsigned long long)lost_total);
+	       "calls; %llu packets lost on live streams in all runs; xsrelayd used %.1f us of "
+	       "CPU per cycle\n", med, B.live, (unsigned long long)lost_total,
+	       bench_median(cpu, B.rounds));
 	rc = 0;
 out:
 	if (B.xsd > 0) {
