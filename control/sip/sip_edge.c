@@ -35,6 +35,7 @@ struct edge_call {
 	struct mbuf *sdp_to_out;
 	struct xsp_hs hs;
 	struct xsp_subkey *hs_key;
+	struct sip_request *hs_req; /* our x-sipura INFO to the SPA phone, while pending */
 	bool hs_ready, secure, answered, ng_call;
 	bool insecure_done;       /* the policy ran once; later failures change nothing */
 	bool rejected;            /* the caller already got a final error response */
@@ -180,6 +181,7 @@ static int ng_keys(struct edge_call *c, const uint8_t key[16], const uint8_t sal
 static void call_destructor(void *arg)
 {
 	struct edge_call *c = arg;
+	c->hs_req = mem_deref(c->hs_req); /* a pending INFO: its handler is not called */
 	tmr_cancel(&c->secure_tmr);
 	tmr_cancel(&c->end_tmr);
 	list_unlink(&c->le);
@@ -377,11 +379,54 @@ static void spa_info_callee(struct edge_call *c, const struct sip_msg *msg)
 	}
 }
 
+/*
+ * Sends an x-sipura INFO to the called SPA phone on its dialog. Not with
+ * sipsess_info: libre's session ends itself when an INFO of it times out or
+ * gets 408, whatever the insecure policy says. Here an unanswered INFO is one
+ * more way for the handshake to fail (hs_info_failed).
+ */
+static int spa_info(struct edge_call *c, const char *body, size_t len, sip_resp_h *resph)
+{
+	struct sip_dialog *dlg = c->out ? sipsess_dialog(c->out) : NULL;
+	if (!dlg || !sip_dialog_established(dlg))
+		return ENOTCONN;
+	c->hs_req = mem_deref(c->hs_req);
+	return sip_drequestf(&c->hs_req, c->e->sip, true, "INFO", dlg, 0, NULL, NULL, resph, c,
+			     "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n%b",
+			     c->e->assume.content_type, len, body, len);
+}
+
+/*
+ * A failed response to spa_info's INFO (what: "Caller Hello", "Caller Final"):
+ * the insecure policy runs, with the reason; 481 (the phone no longer has the
+ * dialog) ends the call, as the SPA leg is gone.
+ */
+static void hs_info_failed(struct edge_call *c, int err, const struct sip_msg *msg,
+			   const char *what)
+{
+	char why[80];
+	if (msg && msg->scode == 481) {
+		snprintf(why, sizeof(why), "the phone answered the %s with 481", what);
+		end_call(c, why);
+		return;
+	}
+	if (err == ETIMEDOUT)
+		snprintf(why, sizeof(why), "the phone did not answer the %s (INFO timed out)", what);
+	else if (err || !msg)
+		re_snprintf(why, sizeof(why), "the %s INFO failed: %m", what, err ? err : EPROTO);
+	else
+		re_snprintf(why, sizeof(why), "the phone refused the %s (%u %r)", what, msg->scode,
+			    &msg->reason);
+	insecure(c, why);
+}
+
 static void hs_final_resp(int err, const struct sip_msg *msg, void *arg)
 {
 	struct edge_call *c = arg;
+	if (!err && msg && msg->scode < 200)
+		return; /* provisional */
 	if (err || !msg || msg->scode != 200) {
-		insecure(c, "the phone refused the Caller Final");
+		hs_info_failed(c, err, msg, "Caller Final");
 		return;
 	}
 	if (xsp_hs_caller_on_callee_final(&c->hs, (const char *)mbuf_buf(msg->mb),
@@ -397,9 +442,10 @@ static void hs_hello_resp(int err, const struct sip_msg *msg, void *arg)
 	struct edge_call *c = arg;
 	char body[XSP_BODY_MAX_LEN];
 	size_t len = 0;
+	if (!err && msg && msg->scode < 200)
+		return; /* provisional */
 	if (err || !msg || msg->scode != 200) {
-		insecure(c, err ? "the Caller Hello went unanswered" :
-			 "the phone refused the Caller Hello");
+		hs_info_failed(c, err, msg, "Caller Hello");
 		return;
 	}
 	enum xsp_err rc = xsp_hs_caller_on_callee_hello(&c->hs, (const char *)mbuf_buf(msg->mb),
@@ -419,14 +465,14 @@ static void hs_hello_resp(int err, const struct sip_msg *msg, void *arg)
 		insecure(c, "the relay did not take the keys");
 		return;
 	}
-	struct mbuf *mb = mbuf_alloc(len);
-	mbuf_write_mem(mb, (const uint8_t *)body, len);
-	mb->pos = 0;
+	err = spa_info(c, body, len, hs_final_resp);
+	OPENSSL_cleanse(body, sizeof(body));
+	if (err) {
+		hs_info_failed(c, err, NULL, "Caller Final");
+		return;
+	}
 	edge_log("call %s: x-sipura Callee Hello from %s verified (CA, expiry, user id); "
 		 "Caller Final sent", c->callid, c->spa_user);
-	sipsess_info(c->out, c->e->assume.content_type, mb, hs_final_resp, c);
-	mem_deref(mb);
-	OPENSSL_cleanse(body, sizeof(body));
 }
 
 /* The SPA is called: after its ACK the edge starts the exchange as caller. */
@@ -438,12 +484,12 @@ static void start_caller_hs(struct edge_call *c)
 		insecure(c, "could not start the handshake");
 		return;
 	}
-	struct mbuf *mb = mbuf_alloc(len);
-	mbuf_write_mem(mb, (const uint8_t *)body, len);
-	mb->pos = 0;
+	int err = spa_info(c, body, len, hs_hello_resp);
+	if (err) {
+		hs_info_failed(c, err, NULL, "Caller Hello");
+		return;
+	}
 	edge_log("call %s: x-sipura Caller Hello sent to %s", c->callid, c->spa_user);
-	sipsess_info(c->out, c->e->assume.content_type, mb, hs_hello_resp, c);
-	mem_deref(mb);
 }
 
 /* ------------------------------------------------------------------ session handlers */

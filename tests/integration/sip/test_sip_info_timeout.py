@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""The insecure policy on an unanswered x-sipura INFO (issue 6), through real sockets:
+xsrelayd (no fast path), xsrelay-sip, a fake upstream on 127.0.0.2 and a fake SPA
+phone on 127.0.0.1 that registers, answers the call and never answers the edge's
+Caller Hello INFO. libre's INFO transaction times out after 64*T1 = 32 s; three
+edges run side by side so that the test takes that long once:
+
+  keep     secure-timeout 0, insecure keep: the timeout makes the call insecure
+           with its reason; the call stays up (no BYE), xsrelayctl shows
+           INSECURE with the reason, and it ends normally on the upstream's BYE.
+  hangup   secure-timeout 0, insecure hangup: both legs get a BYE; xsrelayd
+           logged the reason before the call was deleted.
+  late     secure-timeout 2, insecure keep: insecure at 2 s; the INFO timing out
+           later still does not end the call.
+
+Usage: test_sip_info_timeout.py XSRELAY_SIP XSRELAY_MC XSRELAYD XSRELAYCTL
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sipua import UA, sdp  # noqa: E402
+
+SIP, MC, XSRELAYD, XSRELAYCTL = sys.argv[1:5]
+fails = 0
+lock = threading.Lock()
+
+
+def check(what, cond):
+    global fails
+    with lock:
+        print(("ok - " if cond else "FAIL - ") + what, flush=True)
+        if not cond:
+            fails += 1
+
+
+def free_port():
+    while True:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        p = u.getsockname()[1]
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            t.bind(("127.0.0.1", p))  # the edge listens on TCP too
+            return p
+        except OSError:
+            continue
+        finally:
+            u.close()
+            t.close()
+
+
+TMP = tempfile.mkdtemp(prefix="xsrelay-sip-info.")
+UNIX = os.path.join(TMP, "ng.sock")
+NG = free_port()
+procs = []
+
+
+def spawn(args, log):
+    p = subprocess.Popen(args, stderr=open(os.path.join(TMP, log), "a"))
+    procs.append(p)
+    return p
+
+
+def log_of(name):
+    try:
+        return open(os.path.join(TMP, name)).read()
+    except OSError:
+        return ""
+
+
+def ctl(*a):
+    p = subprocess.run([XSRELAYCTL, "--socket", UNIX] + list(a), capture_output=True, text=True,
+                       timeout=10)
+    return p.returncode, p.stdout + p.stderr
+
+
+def is_info(m):
+    return m.is_req and m.method == "INFO"
+
+
+def is_bye(m):
+    return m.is_req and m.method == "BYE"
+
+
+def scenario(name, timeout, policy, expect):
+    """expect: 'kept' (call survives the INFO timeout) or 'ended'."""
+    port = free_port()
+    up = UA("127.0.0.2", user="caller", auto={"REGISTER": (200, "OK", None),
+                                              "BYE": (200, "OK", None),
+                                              "INFO": (200, "OK", None)})
+    phone = UA("127.0.0.1", user="2001", auto={"INVITE": (200, "OK", sdp("127.0.0.1", 6000)),
+                                               "BYE": (200, "OK", None)})
+    log = "sip-%s.log" % name
+    edge = spawn([SIP, "--listen", "127.0.0.1:%d" % port, "--upstream", "%s:%d" % up.addr,
+                  "--ca-key", os.path.join(TMP, "ca_key"), "--ng", "127.0.0.1:%d" % NG,
+                  "--secure-timeout", str(timeout), "--insecure", policy], log)
+    edge_addr = ("127.0.0.1", port)
+    try:
+        reg = None
+        for i in range(50):  # until the edge listens
+            phone.request("REGISTER", "sip:127.0.0.1", edge_addr, "sip:2001@127.0.0.1",
+                          "reg-%s" % name, i + 1, extra="Expires: 300\r\n")
+            reg = phone.wait(lambda m: not m.is_req and m.method == "REGISTER", 0.2)
+            if reg:
+                break
+        check("%s: the phone registers (200)" % name, reg is not None and reg.code == 200)
+        callid = "call-%s-%d" % (name, os.getpid())
+        up.request("INVITE", "sip:2001@127.0.0.1:%d" % port, edge_addr, "sip:2001@127.0.0.1",
+                   callid, 1, body=sdp("127.0.0.2", 5000))
+        ok = up.wait(lambda m: not m.is_req and m.method == "INVITE" and m.code == 200, 10)
+        check("%s: the call is answered through the edge" % name, ok is not None)
+        if not ok:
+            return
+        up.request("ACK", ok.contact_uri(), edge_addr, "sip:2001@127.0.0.1", callid, 1,
+                   to_tag=ok.tag("to"))
+        info = phone.wait(is_info, 10)
+        check("%s: the edge sends the phone the Caller Hello INFO, which goes unanswered" % name,
+              info is not None and "x-sipura" in (info.hdr("content-type") or ""))
+        t0 = time.time()
+        # libre gives up on the INFO after 64*T1 = 32 s (timer F)
+        if expect == "ended":
+            bye = phone.wait(is_bye, 45)
+            bye_up = up.wait(is_bye, 5)
+            check("%s: after the INFO timeout both legs get a BYE (%.0f s)" %
+                  (name, time.time() - t0), bye is not None and bye_up is not None)
+            check("%s: logged with the reason and the policy" % name,
+                  "the phone did not answer the Caller Hello (INFO timed out); policy hangup"
+                  in log_of(log))
+            check("%s: xsrelayd was told the reason before the call went" % name,
+                  "did not answer the Caller Hello" in log_of("xsrelayd.log"))
+            return
+        reason = ("no handshake completed in time" if timeout else
+                  "the phone did not answer the Caller Hello (INFO timed out)")
+        deadline = time.time() + 45
+        while time.time() < deadline and "INFO timed out" not in log_of(log) and \
+                not (timeout and time.time() - t0 > 36):
+            time.sleep(0.5)
+        time.sleep(3)  # a BYE, if the edge were to end the call, comes now
+        check("%s: the call outlives the INFO timeout (no BYE to either leg, %.0f s)" %
+              (name, time.time() - t0), phone.count(is_bye) == 0 and up.count(is_bye) == 0
+              and edge.poll() is None)
+        check("%s: logged: %s; policy keep" % (name, reason),
+              "x-sipura: %s; policy keep" % reason in log_of(log))
+        if timeout:
+            check("%s: the INFO timeout later changes nothing (no second policy run)" % name,
+                  log_of(log).count("policy keep") == 1)
+        rc, out = ctl("show", callid)
+        check("%s: xsrelayctl show: INSECURE: %s" % (name, reason),
+              rc == 0 and ("INSECURE: " + reason) in out)
+        up.request("BYE", ok.contact_uri(), edge_addr, "sip:2001@127.0.0.1", callid, 2,
+                   to_tag=ok.tag("to"))
+        check("%s: the upstream's BYE ends the call: 200, and a BYE to the phone" % name,
+              up.wait(lambda m: not m.is_req and m.method == "BYE" and m.code == 200, 5)
+              is not None and phone.wait(is_bye, 5) is not None)
+    finally:
+        edge.send_signal(signal.SIGTERM)
+        try:
+            edge.wait(5)
+        except subprocess.TimeoutExpired:
+            edge.kill()
+        up.close()
+        phone.close()
+
+
+try:
+    subprocess.run([MC, "ca-new", os.path.join(TMP, "ca_key")], check=True, capture_output=True)
+    spawn([XSRELAYD, "--interface", "spa/127.0.0.1/30000-30099", "--interface",
+           "up/127.0.0.1/31000-31099", "--ng-udp", "127.0.0.1:%d" % NG, "--ng-unix", UNIX,
+           "--dp-socket", os.path.join(TMP, "no-fast-path.sock"), "--store",
+           os.path.join(TMP, "calls.db"), "--log-level", "debug"], "xsrelayd.log")
+    for _ in range(100):
+        if ctl("totals")[0] == 0:
+            break
+        time.sleep(0.05)
+    threads = [threading.Thread(target=scenario, args=a) for a in
+               (("keep", 0, "keep", "kept"), ("hangup", 0, "hangup", "ended"),
+                ("late", 2, "keep", "kept"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+finally:
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    if fails:
+        for f in sorted(os.listdir(TMP)):
+            if f.endswith(".log"):
+                print("--- %s\n%s" % (f, log_of(f)[-2500:]))
+    shutil.rmtree(TMP, ignore_errors=True)
+
+print("%d failed" % fails)
+sys.exit(1 if fails else 0)
