@@ -818,7 +818,9 @@ int edge_start(struct edge *e)
 		edge_log("upstream: '%s' is not ADDR:PORT", e->cfg.upstream);
 		return EINVAL;
 	}
-	err = sipsess_listen(&e->sock, e->sip, 32, conn_handler, e);
+	err = edge_guard_start(e);
+	if (!err)
+		err = sipsess_listen(&e->sock, e->sip, 32, conn_handler, e);
 	if (!err)
 		err = sip_listen(&e->lsnr, e->sip, true, request_handler, e);
 	if (!err)
@@ -834,6 +836,7 @@ void edge_stop(struct edge *e)
 	edge_bindings_flush(e);
 	e->lsnr = mem_deref(e->lsnr);
 	e->sock = mem_deref(e->sock);
+	edge_guard_stop(e);
 	sip_close(e->sip, false);
 	e->sip = mem_deref(e->sip);
 }

@@ -52,7 +52,9 @@ struct edge_config {
 
 struct edge_stats {
 	uint64_t calls_out, calls_in, calls_failed, registers, handshakes_ok, handshakes_failed,
-		insecure_kept, insecure_hungup, bad_requests;
+		insecure_kept, insecure_hungup,
+		bad_requests,   /* answered 400: a bad Contact, From, To, Call-ID, CSeq ... */
+		malformed;      /* UDP datagrams that are not SIP libre can decode: dropped */
 };
 
 struct edge {
@@ -68,6 +70,7 @@ struct edge {
 	struct list calls;
 	struct list bindings;       /* registered SPA phones */
 	struct tmr sweep_tmr;       /* drops bindings whose phone stopped refreshing */
+	struct edge_guard *guard;   /* malformed input (sip_guard.c) */
 	struct edge_stats st;
 };
 
@@ -82,6 +85,11 @@ const char *edge_binding(struct edge *e, const struct pl *user);
 bool edge_binding_from(struct edge *e, const struct pl *user, const struct sa *src);
 void edge_bindings_start(struct edge *e);
 void edge_bindings_flush(struct edge *e);
+
+/* malformed SIP: counted, answered 400 or dropped (sip_guard.c). Start after the
+ * transports are added and before any other listener. */
+int edge_guard_start(struct edge *e);
+void edge_guard_stop(struct edge *e);
 
 /* One log line on stderr; libre's format (printf plus %m errno, %r pl, %J sa). */
 void edge_log(const char *fmt, ...);
