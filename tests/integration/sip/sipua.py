@@ -143,6 +143,23 @@ class UA:
         self.send(text, dst)
 
 
+def free_port():
+    """A port on 127.0.0.1 free for both UDP and TCP (the edge listens on both)."""
+    while True:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        p = u.getsockname()[1]
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            t.bind(("127.0.0.1", p))
+            return p
+        except OSError:
+            continue
+        finally:
+            u.close()
+            t.close()
+
+
 def sdp(host, port, session="1", codecs="0"):
     return ("v=0\r\no=- %s 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
             "m=audio %d RTP/AVP %s\r\na=sendrecv\r\n" % (session, host, host, port, codecs))

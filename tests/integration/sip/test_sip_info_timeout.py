@@ -27,7 +27,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sipua import UA, sdp  # noqa: E402
+from sipua import UA, free_port, sdp  # noqa: E402
 
 SIP, MC, XSRELAYD, XSRELAYCTL = sys.argv[1:5]
 fails = 0
@@ -40,22 +40,6 @@ def check(what, cond):
         print(("ok - " if cond else "FAIL - ") + what, flush=True)
         if not cond:
             fails += 1
-
-
-def free_port():
-    while True:
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        p = u.getsockname()[1]
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            t.bind(("127.0.0.1", p))  # the edge listens on TCP too
-            return p
-        except OSError:
-            continue
-        finally:
-            u.close()
-            t.close()
 
 
 TMP = tempfile.mkdtemp(prefix="xsrelay-sip-info.")

@@ -26,6 +26,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sipua import free_port  # noqa: E402
+
 SIP, MC = sys.argv[1], sys.argv[2]
 fails = 0
 
@@ -35,22 +38,6 @@ def check(what, cond):
     print(("ok - " if cond else "FAIL - ") + what, flush=True)
     if not cond:
         fails += 1
-
-
-def free_port():
-    while True:
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        p = u.getsockname()[1]
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            t.bind(("127.0.0.1", p))
-            return p
-        except OSError:
-            continue
-        finally:
-            u.close()
-            t.close()
 
 
 TMP = tempfile.mkdtemp(prefix="xsrelay-sip-malformed.")
