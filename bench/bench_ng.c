@@ -106,7 +106,7 @@ static void request(struct ng_out *o, unsigned client, unsigned slot, unsigned s
 	ng_out_key(o, "from-tag");
 	ng_out_cstr(o, "a");
 	if (s == STEP_OFFER) {
-		snprintf(sdp, sizeof(sdp), sdp_caller, 10000u + (unsigned)(n % 20000) * 2);
+		snprintf(sdp, sizeof(sdp), sdp_caller, 10000u + (unsigned)(n % 10000) * 2);
 		ng_out_key(o, "sdp");
 		ng_out_cstr(o, sdp);
 		ng_out_key(o, "transport-protocol");
@@ -116,7 +116,7 @@ static void request(struct ng_out *o, unsigned client, unsigned slot, unsigned s
 		ng_out_cstr(o, "only-AES_CM_128_HMAC_SHA1_80");
 		ng_out_list_end(o);
 	} else if (s == STEP_ANSWER) {
-		snprintf(sdp, sizeof(sdp), sdp_callee, 30000u + (unsigned)(n % 20000) * 2);
+		snprintf(sdp, sizeof(sdp), sdp_callee, 30000u + (unsigned)(n % 15000) * 2);
 		ng_out_key(o, "to-tag");
 		ng_out_cstr(o, "b");
 		ng_out_key(o, "sdp");

@@ -25,7 +25,6 @@ struct dp_link {
 	/* flow changes nobody waits for, in order (see dp_link_flush) */
 	struct dp_queued *q;
 	unsigned nq;
-	int owner;         /* burst slot of the ng request now being served, or -1 */
 	uint64_t refused;  /* slots whose queued flows the fast path refused */
 };
 
@@ -41,7 +40,9 @@ enum { DP_QUEUE_MAX = 128, DP_PIPELINE = 16 };
 struct dp_queued {
 	uint16_t type;
 	uint16_t len;
-	int owner;
+	int owner;                    /* d->ng_slot when queued */
+	struct xs_dp_flow_info *info; /* FLOW_GET: where the reply goes ... */
+	bool *have;                   /* ... and whether it came */
 	union {
 		struct xs_dp_flow_msg add; /* holds keys: wiped once sent */
 		struct xs_dp_flow_ref ref;
@@ -101,7 +102,6 @@ struct dp_link *dp_link_create(const char *path)
 		return NULL;
 	snprintf(l->path, sizeof(l->path), "%s", path);
 	l->fd = -1;
-	l->owner = -1;
 	l->q = calloc(DP_QUEUE_MAX, sizeof(*l->q));
 	if (!l->q) {
 		free(l);
@@ -231,10 +231,14 @@ void dp_link_flush(struct xsd *d)
 		return;
 	for (unsigned i = 0; i < n; i++)
 		r[i] = (struct dp_req){ .type = l->q[i].type, .body = &l->q[i].body,
-					.len = l->q[i].len };
+					.len = l->q[i].len, .info = l->q[i].info };
 	pipeline(d, r, n);
 	for (unsigned i = 0; i < n && l->nq; i++) {
 		struct dp_queued *e = &l->q[i];
+		if (e->have)
+			*e->have = r[i].rc == 0;
+		if (e->type == XS_DP_MSG_FLOW_GET)
+			continue; /* a flow that is not there is not an error */
 		if (e->type == XS_DP_MSG_FLOW_ADD && r[i].rc == EEXIST) {
 			/* a live flow: replace it, keeping its ROC and replay state */
 			r[i].type = XS_DP_MSG_FLOW_REPLACE;
@@ -251,7 +255,7 @@ void dp_link_flush(struct xsd *d)
 	l->nq = 0;
 }
 
-static void enqueue(struct xsd *d, uint16_t type, const void *body, size_t len)
+static struct dp_queued *enqueue(struct xsd *d, uint16_t type, const void *body, size_t len)
 {
 	struct dp_link *l = d->dp;
 	if (l->nq == DP_QUEUE_MAX)
@@ -259,13 +263,11 @@ static void enqueue(struct xsd *d, uint16_t type, const void *body, size_t len)
 	struct dp_queued *e = &l->q[l->nq++];
 	e->type = type;
 	e->len = (uint16_t)len;
-	e->owner = l->owner;
+	e->owner = d->ng_slot;
+	e->info = NULL;
+	e->have = NULL;
 	memcpy(&e->body, body, len);
-}
-
-void dp_link_owner(struct dp_link *l, int slot)
-{
-	l->owner = slot;
+	return e;
 }
 
 uint64_t dp_link_refused(struct dp_link *l)
@@ -273,13 +275,6 @@ uint64_t dp_link_refused(struct dp_link *l)
 	uint64_t r = l->refused;
 	l->refused = 0;
 	return r;
-}
-
-/* Requests whose replies are waited for; what is queued goes first. */
-static void batch(struct xsd *d, struct dp_req *r, unsigned n)
-{
-	dp_link_flush(d);
-	pipeline(d, r, n);
 }
 
 static void set_addr(struct xs_dp_addr *a, const struct xsd_iface *f, uint16_t port)
@@ -385,32 +380,33 @@ void dp_remove_call(struct xsd *d, const struct call *c)
 		}
 }
 
-int dp_call_info(struct xsd *d, const struct call *c,
-		 struct xs_dp_flow_info info[2][CALL_MAX_MEDIA], bool have[2][CALL_MAX_MEDIA])
+void dp_call_info_queue(struct xsd *d, const struct call *c,
+			struct xs_dp_flow_info info[2][CALL_MAX_MEDIA], bool have[2][CALL_MAX_MEDIA])
 {
-	struct xs_dp_flow_ref ref[2 * CALL_MAX_MEDIA];
-	struct dp_req r[2 * CALL_MAX_MEDIA];
-	int where[2 * CALL_MAX_MEDIA][2];
-	unsigned n = 0;
 	memset(have, 0, sizeof(bool) * 2 * CALL_MAX_MEDIA);
 	if (!dp_link_up(d->dp) || c->state != CALL_ANSWERED)
-		return -1;
+		return;
 	for (int leg = 0; leg < 2; leg++)
 		for (int m = 0; m < c->leg[leg].nmedia && m < CALL_MAX_MEDIA; m++) {
 			const struct call_stream *s = &c->leg[leg].media[m];
+			struct xs_dp_flow_ref ref;
 			if (!s->relay_port || s->disabled)
 				continue;
-			memset(&ref[n], 0, sizeof(ref[n]));
-			set_addr(&ref[n].local, &d->iface[s->iface], s->relay_port);
-			r[n] = (struct dp_req){ .type = XS_DP_MSG_FLOW_GET, .body = &ref[n],
-						.len = sizeof(ref[n]), .info = &info[leg][m] };
-			where[n][0] = leg;
-			where[n][1] = m;
-			n++;
+			memset(&ref, 0, sizeof(ref));
+			set_addr(&ref.local, &d->iface[s->iface], s->relay_port);
+			struct dp_queued *e = enqueue(d, XS_DP_MSG_FLOW_GET, &ref, sizeof(ref));
+			e->info = &info[leg][m];
+			e->have = &have[leg][m];
 		}
-	batch(d, r, n);
-	for (unsigned i = 0; i < n; i++)
-		have[where[i][0]][where[i][1]] = r[i].rc == 0;
+}
+
+int dp_call_info(struct xsd *d, const struct call *c,
+		 struct xs_dp_flow_info info[2][CALL_MAX_MEDIA], bool have[2][CALL_MAX_MEDIA])
+{
+	dp_call_info_queue(d, c, info, have);
+	if (!dp_link_up(d->dp) || c->state != CALL_ANSWERED)
+		return -1;
+	dp_link_flush(d);
 	return 0;
 }
 

@@ -45,7 +45,7 @@ void dp_link_hangup(struct xsd *d);
 /* Adds or replaces both flows of every media line of an answered call. The
  * requests are queued (see dp_link_flush): 0, or -1 when the link is down (the
  * connect re-programs every call). A refusal is logged, counted, and marks the
- * ng request being served (dp_link_owner). */
+ * ng request being served (d->ng_slot, see dp_link_refused). */
 int dp_program_call(struct xsd *d, struct call *c);
 /* The same, waiting for the fast path: 0, or -1 when a flow was refused or the
  * link is down. */
@@ -57,14 +57,15 @@ void dp_remove_call(struct xsd *d, const struct call *c);
  * that wait for a reply flush first, so the fast path sees changes in order;
  * the daemon flushes after each burst of ng requests. */
 void dp_link_flush(struct xsd *d);
-/* The burst slot (0-63) of the ng request on whose behalf flows are queued
- * from now on; -1 for none. */
-void dp_link_owner(struct dp_link *l, int slot);
 /* The slots whose queued flows were refused since the last call (a bit each). */
 uint64_t dp_link_refused(struct dp_link *l);
 
-/* FLOW_GET of every flow of a call, pipelined: have[leg][m] says which came
- * back. -1 when the link is down or the call has no flows. */
+/* FLOW_GET of every flow of a call, queued: info and have are filled in by the
+ * flush that sends them (have[leg][m]: that flow's reply came), so they must
+ * outlive it. All false when the link is down or the call is not answered. */
+void dp_call_info_queue(struct xsd *d, const struct call *c,
+			struct xs_dp_flow_info info[2][CALL_MAX_MEDIA], bool have[2][CALL_MAX_MEDIA]);
+/* The same, flushed at once. -1 when the link is down or the call has no flows. */
 int dp_call_info(struct xsd *d, const struct call *c,
 		 struct xs_dp_flow_info info[2][CALL_MAX_MEDIA], bool have[2][CALL_MAX_MEDIA]);
 /* STATS; 0 or -1. */

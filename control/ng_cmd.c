@@ -851,12 +851,12 @@ static void out_stream(struct xsd *d, const struct call *c, int leg, int m, stru
 	ng_out_dict_end(out);
 }
 
-static void out_call(struct xsd *d, const struct call *c, struct ng_out *out)
+/* The call's fields and its streams' counters from info/have (dp_call_info). */
+static void out_call_with(struct xsd *d, const struct call *c, struct ng_out *out,
+			  struct xs_dp_flow_info info[2][CALL_MAX_MEDIA],
+			  bool have[2][CALL_MAX_MEDIA])
 {
 	struct totals tot = { 0 };
-	static struct xs_dp_flow_info info[2][CALL_MAX_MEDIA];
-	bool have[2][CALL_MAX_MEDIA];
-	dp_call_info(d, c, info, have); /* one pipelined round trip for all streams */
 	out_kv_int(out, "created", c->created);
 	out_kv_int(out, "last signal", c->last_signal);
 	out_kv_int(out, "last media", c->last_media);
@@ -888,6 +888,47 @@ static void out_call(struct xsd *d, const struct call *c, struct ng_out *out)
 	ng_out_dict_end(out);
 }
 
+static void out_call(struct xsd *d, const struct call *c, struct ng_out *out)
+{
+	static struct xs_dp_flow_info info[2][CALL_MAX_MEDIA];
+	bool have[2][CALL_MAX_MEDIA];
+	dp_call_info(d, c, info, have); /* one pipelined round trip for all streams */
+	out_call_with(d, c, out, info, have);
+}
+
+/*
+ * A delete inside a burst does not wait for its flows' final counters: it
+ * queues the reads (before the removals), keeps a copy of the call here and
+ * writes its reply after the burst's flush (ng_cmd_finish), so a burst of
+ * deletes costs one exchange with the fast path, not one each.
+ */
+struct pending_reply {
+	bool used;
+	struct call c; /* holds keys: wiped when the reply is written */
+	struct xs_dp_flow_info info[2][CALL_MAX_MEDIA];
+	bool have[2][CALL_MAX_MEDIA];
+};
+static struct pending_reply g_pending[XSD_NG_BURST];
+
+bool ng_cmd_pending(const struct xsd *d)
+{
+	return d->ng_slot >= 0 && d->ng_slot < XSD_NG_BURST && g_pending[d->ng_slot].used;
+}
+
+bool ng_cmd_finish(struct xsd *d, unsigned slot, struct ng_out *out)
+{
+	struct pending_reply *p = slot < XSD_NG_BURST ? &g_pending[slot] : NULL;
+	if (!p || !p->used)
+		return false;
+	ng_out_dict_begin(out);
+	out_kv_str(out, "result", "ok");
+	out_call_with(d, &p->c, out, p->info, p->have);
+	ng_out_dict_end(out);
+	OPENSSL_cleanse(&p->c, sizeof(p->c));
+	p->used = false;
+	return true;
+}
+
 static void cmd_delete(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 {
 	if (!o->call_id) {
@@ -903,10 +944,18 @@ static void cmd_delete(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 		ng_cmd_error(out, "from-tag does not belong to this call");
 		return;
 	}
-	ng_out_dict_begin(out);
-	out_kv_str(out, "result", "ok");
-	out_call(d, c, out); /* final counters, read before the flows go */
-	ng_out_dict_end(out);
+	if (d->ng_slot >= 0 && d->ng_slot < XSD_NG_BURST) {
+		struct pending_reply *p = &g_pending[d->ng_slot];
+		p->c = *c;
+		p->used = true;
+		/* final counters, read before the flows go (same queue, in order) */
+		dp_call_info_queue(d, c, p->info, p->have);
+	} else {
+		ng_out_dict_begin(out);
+		out_kv_str(out, "result", "ok");
+		out_call(d, c, out);
+		ng_out_dict_end(out);
+	}
 	d->cnt.calls_deleted++;
 	xsd_call_end(d, c, "delete");
 }

@@ -15,6 +15,13 @@
  * cookie) into out. */
 void ng_cmd_handle(struct xsd *d, const struct ng_val *req, struct ng_out *out);
 
+/* Whether the request just handled (in burst slot d->ng_slot) left its reply
+ * to be written by ng_cmd_finish after the burst's fast-path flush. */
+bool ng_cmd_pending(const struct xsd *d);
+/* Writes that reply into out (which holds the cookie) if slot has one: true
+ * when it did. */
+bool ng_cmd_finish(struct xsd *d, unsigned slot, struct ng_out *out);
+
 /* Error replies count in d's ng_errors from now on. */
 void ng_cmd_bind(struct xsd *d);
 

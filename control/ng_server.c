@@ -139,11 +139,13 @@ void ng_cache_update(struct ng_cache *c, const struct ng_out *out)
 		return;
 	size_t n = (size_t)(sp - out->buf);
 	struct cache_entry *e = cache_find(c, out->buf, n);
-	char *r = malloc(out->len);
-	if (!e || !r) {
-		free(r);
-		return; /* no entry: a retransmission is handled again (see cache_put) */
+	if (!e) {
+		cache_put(c, out->buf, n, out->buf, out->len, xsd_now());
+		return;
 	}
+	char *r = malloc(out->len);
+	if (!r)
+		return; /* the old reply stays (see cache_put) */
 	memcpy(r, out->buf, out->len);
 	OPENSSL_cleanse(e->reply, e->reply_len);
 	free(e->reply);
@@ -193,6 +195,6 @@ void ng_server_handle(struct xsd *d, struct ng_cache *cache, const char *req, si
 		ng_out_raw(out, " ", 1);
 		ng_cmd_handle(d, root, out);
 	}
-	if (!out->oom)
+	if (!out->oom && !ng_cmd_pending(d))
 		cache_put(cache, cookie, cookie_len, out->buf, out->len, now);
 }

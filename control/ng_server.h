@@ -27,8 +27,9 @@ void ng_cache_free(struct ng_cache *c);
 void ng_server_handle(struct xsd *d, struct ng_cache *cache, const char *req, size_t len,
 		      struct ng_out *out);
 
-/* The cached reply for out's cookie becomes out (a reply changed after it was
- * made, e.g. a warning added when the fast path refused a flow). */
+/* The cached reply for out's cookie becomes out, or out is cached (a reply
+ * finished or changed after the request was handled: a delete's final counters,
+ * a warning added when the fast path refused a flow). */
 void ng_cache_update(struct ng_cache *c, const struct ng_out *out);
 /* Drops cache entries older than NG_CACHE_SECONDS. */
 void ng_cache_expire(struct ng_cache *c, int64_t now);

@@ -207,8 +207,8 @@ static int unix_listen(const char *path, unsigned mode)
  * committed to the store together, and the replies go out after the commit. */
 static void serve_dgram(struct xsd *d, struct ng_cache *cache, int fd)
 {
-	enum { BURST = 64 }; /* one bit each in dp_link_refused() */
-	_Static_assert(BURST <= 64, "a burst slot per bit");
+	enum { BURST = XSD_NG_BURST };
+	_Static_assert(BURST <= 64, "a burst slot per bit of dp_link_refused()");
 	static char buf[NG_REQUEST_MAX + 1];
 	static struct ng_out out[BURST];
 	static struct sockaddr_storage from[BURST];
@@ -228,12 +228,17 @@ static void serve_dgram(struct xsd *d, struct ng_cache *cache, int fd)
 				NG_REQUEST_MAX);
 			continue;
 		}
-		dp_link_owner(d->dp, (int)n);
+		d->ng_slot = (int)n;
 		ng_server_handle(d, cache, buf, (size_t)len, &out[n]);
 		n++;
 	}
-	dp_link_owner(d->dp, -1);
-	dp_link_flush(d); /* the answers' and deletes' flow changes, pipelined */
+	d->ng_slot = -1;
+	/* the answers' and deletes' flow changes and the deletes' counter reads,
+	 * pipelined; then the replies that waited for them are written */
+	dp_link_flush(d);
+	for (unsigned i = 0; i < n; i++)
+		if (ng_cmd_finish(d, i, &out[i]))
+			ng_cache_update(cache, &out[i]);
 	uint64_t refused = dp_link_refused(d->dp);
 	for (unsigned i = 0; refused && i < n; i++)
 		if (refused >> i & 1 &&
@@ -422,6 +427,7 @@ int main(int argc, char **argv)
 	static char logbuf[1 << 16];
 	setvbuf(stderr, logbuf, _IOFBF, sizeof(logbuf));
 	d.started = xsd_now();
+	d.ng_slot = -1;
 	if (call_table_init(&d.calls, 1 << 16))
 		return 1;
 	if (d.cfg.store_path[0]) {

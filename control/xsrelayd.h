@@ -87,7 +87,12 @@ struct xsd {
 	int64_t media_grace_until;   /* no media timeouts before this (fast path reconnected) */
 	uint64_t cmd_count[16];      /* per NG_COMMANDS entry */
 	int64_t started;
+	int ng_slot;                 /* burst slot of the ng request being served, or -1 */
 };
+
+/* ng requests served together (one store commit, one fast-path flush): a slot
+ * each, one bit each in dp_link_refused(). */
+#define XSD_NG_BURST 64
 
 /* Logging: level and a printf-style message; never pass keys. */
 enum xsd_log_level { XSD_LOG_ERR = 0, XSD_LOG_WARN, XSD_LOG_INFO, XSD_LOG_DEBUG };

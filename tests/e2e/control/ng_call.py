@@ -10,6 +10,10 @@
       a call toward interface c, whose address the fast path does not have: the
       answer is ok with the fast path's refusal as its warning, in the reply and
       in the retransmitted (cached) reply; the call is then deleted
+  ng_call.py delete NG_PORT MIN_PACKETS
+      deletes e2e-call: the reply carries the final counters of its flows (each
+      leg's stream relayed at least MIN_PACKETS), the retransmission gets the same
+      reply, and the call is gone from the list
   ng_call.py list NG_PORT          prints the call-ids, one a line
   ng_call.py wait-fast-path NG_PORT SECONDS
       waits until statistics says the fast path is connected (exit 1 if not)
@@ -72,6 +76,18 @@ def main():
         r = ng.req({"command": "delete", "call-id": "e2e-refused"})
         assert r["result"] == "ok", r
         print("refused flow: answer ok with warning %r, also when retransmitted" % want)
+    elif cmd == "delete":
+        least = int(sys.argv[3])
+        cookie = ng.cookie()
+        r = ng.req({"command": "delete", "call-id": "e2e-call"}, cookie=cookie)
+        assert r["result"] == "ok", r
+        pkts = {tag: leg["medias"][0].get("stats", {}).get("pkts_in", -1)
+                for tag, leg in r["tags"].items()}
+        assert set(pkts) == {"A", "B"} and min(pkts.values()) >= least, pkts
+        assert r["totals"]["packets"] == sum(pkts.values()), r["totals"]
+        assert ng.req({"command": "delete", "call-id": "e2e-call"}, cookie=cookie) == r
+        assert "e2e-call" not in ng.req({"command": "list"})["calls"]
+        print("delete: final counters %s, totals %d packets" % (pkts, r["totals"]["packets"]))
     elif cmd == "list":
         for c in ng.req({"command": "list"})["calls"]:
             print(c)

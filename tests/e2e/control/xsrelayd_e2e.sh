@@ -189,4 +189,7 @@ start_dp
 wait_reprogrammed 3
 sleep 0.5
 round "both restarted"
+# the delete's reply carries the flows' final counters (read in the same
+# pipelined exchange that removes them); the last fast path saw one round
+inR "$PY" "$NGC" delete "$NGPORT" $((N - 20)) || fail "delete reply without final counters"
 echo "PASS"
