@@ -489,7 +489,11 @@ static int offer_media(struct txn *t, struct ng_opts *o, int L, int i)
 				 "DTLS-SRTP", os->proto);
 			return -1;
 		}
-		if (ls->ncand) {
+		if (!os->xsipura && sdes_suite(os->tx.suite) && suite_allowed(o, os->tx.suite)) {
+			/* a re-offer: the relay offers the key it already sends to this
+			 * party with, same tag, so its SRTP goes on (RFC 4568 7.1.4) */
+			os->offered[os->noffered++] = os->tx;
+		} else if (ls->ncand) {
 			for (unsigned k = 0; k < ls->ncand; k++)
 				suites[n++] = ls->cand[k].suite;
 		} else {
@@ -551,9 +555,16 @@ static int answer_media(struct txn *t, struct ng_opts *o, int L, int i)
 	os->rtcp_mux = sm->rtcp_mux;
 	snprintf(os->proto, sizeof(os->proto), "%s", sm->proto);
 
-	/* the answerer's key, and ours toward it: the offered line it chose */
-	call_key_clear(&os->rx);
-	call_key_clear(&os->tx);
+	/* the answerer's key, and ours toward it: the offered line it chose. x-sipura
+	 * keys (installed out of band, the SDP stays plain) survive a re-answer that
+	 * keeps the leg plain: the phone's SRTP goes on (the reinvite=keep
+	 * assumption). An SDES answer replaces them. */
+	bool keep_xs = os->xsipura && !os->noffered && !proto_secure(sm->proto);
+	if (!keep_xs) {
+		call_key_clear(&os->rx);
+		call_key_clear(&os->tx);
+		os->xsipura = false;
+	}
 	if (os->noffered) {
 		if (!proto_secure(sm->proto)) {
 			snprintf(o->err, sizeof(o->err), "media %d: answered %s to an SRTP offer",
@@ -586,33 +597,49 @@ static int answer_media(struct txn *t, struct ng_opts *o, int L, int i)
 	/* our answer to the offerer */
 	if (o->proto[0])
 		snprintf(ls->proto, sizeof(ls->proto), "%s", o->proto);
-	call_key_clear(&ls->rx);
-	call_key_clear(&ls->tx);
+	struct call_key old_tx = ls->tx;
+	bool was_xs = ls->xsipura;
+	if (!(was_xs && !proto_secure(ls->proto))) { /* x-sipura keys stay, as above */
+		call_key_clear(&ls->rx);
+		call_key_clear(&ls->tx);
+		ls->xsipura = false;
+	}
 	if (proto_secure(ls->proto)) {
 		bool found = false;
 		for (unsigned k = 0; k < ls->ncand && !found; k++) {
 			if (!suite_allowed(o, ls->cand[k].suite))
 				continue;
 			ls->rx = ls->cand[k];
+			found = true;
+			if (!was_xs && old_tx.suite == ls->rx.suite) {
+				/* a re-answer: our key toward the offerer stays (its SRTP
+				 * goes on), under the tag it chose this time */
+				ls->tx = old_tx;
+				ls->tx.tag = ls->rx.tag;
+				break;
+			}
 			if (key_generate(&ls->tx, ls->rx.suite, ls->rx.tag, o->sdes_flags)) {
+				call_key_clear(&old_tx);
 				snprintf(o->err, sizeof(o->err), "could not generate SRTP keys");
 				return -1;
 			}
-			found = true;
 		}
 		if (!found) {
+			call_key_clear(&old_tx);
 			snprintf(o->err, sizeof(o->err), "media %d: no acceptable crypto suite in the "
 				 "offer to answer %s with", i + 1, ls->proto);
 			return -1;
 		}
 	}
+	call_key_clear(&old_tx);
 	for (unsigned k = 0; k < ls->ncand; k++)
 		call_key_clear(&ls->cand[k]);
 	ls->ncand = 0;
 	if (ls->rtcp_mux && o->mux_reject)
 		ls->rtcp_mux = false;
+	/* SDES keys only: kept x-sipura keys never go into the SDP */
 	write_media(s, sm, ls, &d->iface[ls->iface], o, ls->rtcp_mux, &ls->tx,
-		    ls->tx.suite ? 1 : 0);
+		    proto_secure(ls->proto) && ls->tx.suite ? 1 : 0);
 	return 0;
 }
 

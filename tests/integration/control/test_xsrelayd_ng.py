@@ -140,6 +140,7 @@ try:
           "RTP/SAVP 0" in sdp and len(cl) == 1 and cl[0][0] == "1" and
           cl[0][1] == "AES_CM_128_HMAC_SHA1_80")
     check("answer SDP: the relay's own key, not the caller's", cl and cl[0][2] != KEY_A)
+    relay_key_a = cl[0][2] if cl else None
     p_a = m_port(sdp)
     check("answer SDP: port from the pub range and pub address",
           30000 <= p_a <= 30009 and "c=IN IP4 192.0.2.1" in sdp)
@@ -270,6 +271,51 @@ try:
     legs = {l["tag"]: l for l in r.get("legs", [])}
     check("xsipura-query shows the leg secure", legs.get("tag-b", {}).get("medias", [{}])[0]
           .get("security") == "x-sipura" and legs["tag-b"]["medias"][0]["ssrc"] == 1234)
+
+    # --- re-offers keep the keys: x-sipura on the plain leg, SDES toward the other -
+    # (the SIP edge passes a re-INVITE through as a re-offer from either tag)
+    sdp_b2 = SDP_B_AVP.replace("m=audio 5000", "m=audio 5002").replace("10.0.1.2", "10.0.1.9")
+    r = ng.req({"command": "offer", "call-id": "call-1", "from-tag": "tag-b", "sdp": sdp_b2,
+                "transport-protocol": "RTP/SAVP", "direction": ["priv", "pub"],
+                "replace": ["origin", "session-connection"]})
+    cl = crypto_lines(r.get("sdp", ""))
+    check("re-offer from the x-sipura leg: the SDES party is offered the relay's current "
+          "key only, same tag", r.get("result") == "ok" and len(cl) == 1 and
+          cl[0][0] == "1" and cl[0][2] == relay_key_a and m_port(r["sdp"]) == p_a)
+    sdp_a_ans = SDP_A_SAVP.replace(
+        "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:%s\r\n" % KEY_A, "")
+    r = ng.req({"command": "answer", "call-id": "call-1", "from-tag": "tag-b",
+                "to-tag": "tag-a", "sdp": sdp_a_ans, "transport-protocol": "RTP/AVP"})
+    check("re-answer from the SDES party: plain RTP toward the x-sipura leg, no crypto line",
+          r.get("result") == "ok" and "a=crypto" not in r.get("sdp", "x") and
+          "RTP/AVP 0" in r.get("sdp", ""))
+    xq = {l["tag"]: l for l in ng.req({"command": "xsipura-query",
+                                       "call-id": "call-1"}).get("legs", [])}
+    check("x-sipura keys survive a re-offer from their own leg",
+          xq.get("tag-b", {}).get("medias", [{}])[0].get("security") == "x-sipura" and
+          xq["tag-b"]["medias"][0].get("ssrc") == 1234)
+    q = ng.req({"command": "query", "call-id": "call-1"}).get("tags", {})
+    check("re-offer: the moved party's new endpoint shows",
+          q.get("tag-b", {}).get("medias", [{}])[0].get("endpoint") == "10.0.1.9:5002")
+    sdp_a2 = SDP_A_SAVP.replace("m=audio 4000", "m=audio 4002")
+    r = ng.req({"command": "offer", "call-id": "call-1", "from-tag": "tag-a", "sdp": sdp_a2,
+                "transport-protocol": "RTP/AVP", "direction": ["pub", "priv"],
+                "replace": ["origin", "session-connection"]})
+    check("re-offer from the SDES party: plain toward the x-sipura leg, same relay port",
+          r.get("result") == "ok" and "a=crypto" not in r.get("sdp", "x") and
+          m_port(r["sdp"]) == p_b)
+    r = ng.req({"command": "answer", "call-id": "call-1", "from-tag": "tag-a",
+                "to-tag": "tag-b", "sdp": sdp_b2, "transport-protocol": "RTP/SAVP"})
+    cl = crypto_lines(r.get("sdp", ""))
+    check("re-answer toward the SDES party: the relay's key stays the same",
+          r.get("result") == "ok" and len(cl) == 1 and cl[0][0] == "1" and
+          cl[0][2] == relay_key_a and m_port(r["sdp"]) == p_a)
+    xq = {l["tag"]: l for l in ng.req({"command": "xsipura-query",
+                                       "call-id": "call-1"}).get("legs", [])}
+    q = ng.req({"command": "query", "call-id": "call-1"}).get("tags", {})
+    check("x-sipura keys survive a re-offer from the other leg; its new endpoint shows",
+          xq.get("tag-b", {}).get("medias", [{}])[0].get("security") == "x-sipura" and
+          q.get("tag-a", {}).get("medias", [{}])[0].get("endpoint") == "10.0.0.2:4002")
 
     r = ng.req({"command": "offer", "call-id": "ice-str", "from-tag": "t", "sdp": SDP_A_SAVP,
                 "ICE": "remove"})
