@@ -33,6 +33,12 @@ struct edge_call {
 	char other_user[XSP_MC_ID_LEN + 1]; /* dialled (SPA calls) or calling user */
 	struct mbuf *sdp_to_in;   /* the last SDP we gave each side (re-INVITEs) */
 	struct mbuf *sdp_to_out;
+	struct mbuf *sdp_from_in; /* the last SDP each side gave us */
+	struct mbuf *sdp_from_out;
+	struct edge_origin origin_in, origin_out; /* o= of what we send each side */
+	bool origin_in_set, origin_out_set;
+	unsigned reoffers_to_in;  /* our re-INVITEs carrying a re-offer, not answered */
+	unsigned reoffers_to_out;
 	struct xsp_hs hs;
 	struct xsp_subkey *hs_key;
 	struct sip_request *hs_req; /* our x-sipura INFO to the SPA phone, while pending */
@@ -55,7 +61,8 @@ void edge_log(const char *fmt, ...)
 
 /* ------------------------------------------------------------------ xsrelayd */
 
-static void ng_common(struct ng_out *o, const char *cmd, const struct edge_call *c)
+static void ng_common(struct ng_out *o, const char *cmd, const struct edge_call *c,
+		      const char *from_tag)
 {
 	ng_out_init(o, NG_BENCODE);
 	ng_out_dict_begin(o);
@@ -64,7 +71,19 @@ static void ng_common(struct ng_out *o, const char *cmd, const struct edge_call 
 	ng_out_key(o, "call-id");
 	ng_out_cstr(o, c->callid);
 	ng_out_key(o, "from-tag");
-	ng_out_cstr(o, c->from_tag);
+	ng_out_cstr(o, from_tag);
+}
+
+/* ng's tag of a side: the caller on the accepted leg (`in`), the answerer on
+ * the placed leg. */
+static const char *side_tag(const struct edge_call *c, bool in)
+{
+	return in ? c->from_tag : c->to_tag;
+}
+
+static bool side_is_spa(const struct edge_call *c, bool in)
+{
+	return in == c->spa_calls;
 }
 
 static void ng_sdp(struct ng_out *o, const struct mbuf *sdp, const char *proto,
@@ -90,20 +109,22 @@ static void ng_sdp(struct ng_out *o, const struct mbuf *sdp, const char *proto,
 	}
 }
 
-/* Runs an ng offer or answer; the rewritten SDP in a new mbuf, or NULL. */
+/* Runs an ng offer or answer for an offer made by one side (offer_in: the
+ * accepted leg's); the rewritten SDP in a new mbuf, or NULL. */
 static struct mbuf *ng_media(struct edge_call *c, const char *cmd, const struct mbuf *sdp,
-			     const char *proto)
+			     const char *proto, bool offer_in)
 {
 	struct edge *e = c->e;
 	struct ng_out o;
 	bool offer = !strcmp(cmd, "offer");
-	ng_common(&o, cmd, c);
+	ng_common(&o, cmd, c, side_tag(c, offer_in));
 	if (!offer) {
 		ng_out_key(&o, "to-tag");
-		ng_out_cstr(&o, c->to_tag);
+		ng_out_cstr(&o, side_tag(c, !offer_in));
 	}
-	const char *d0 = c->spa_calls ? e->cfg.iface_spa : e->cfg.iface_up;
-	const char *d1 = c->spa_calls ? e->cfg.iface_up : e->cfg.iface_spa;
+	bool spa = side_is_spa(c, offer_in);
+	const char *d0 = spa ? e->cfg.iface_spa : e->cfg.iface_up;
+	const char *d1 = spa ? e->cfg.iface_up : e->cfg.iface_spa;
 	ng_sdp(&o, sdp, proto, offer ? d0 : NULL, d1);
 	ng_out_dict_end(&o);
 	const struct ng_val *r = sip_ng_call(e->ng, &o);
@@ -129,7 +150,7 @@ static void ng_delete(struct edge_call *c)
 	struct ng_out o;
 	if (!c->ng_call)
 		return;
-	ng_common(&o, "delete", c);
+	ng_common(&o, "delete", c, c->from_tag);
 	ng_out_dict_end(&o);
 	const char *err = sip_ng_error(sip_ng_call(c->e->ng, &o));
 	ng_out_free(&o);
@@ -178,6 +199,25 @@ static int ng_keys(struct edge_call *c, const uint8_t key[16], const uint8_t sal
 
 /* ------------------------------------------------------------------ calls */
 
+/* An SDP mbuf dropped: an SDES SDP holds keys. */
+static void sdp_free(struct mbuf *mb)
+{
+	if (mb && mem_nrefs(mb) == 1 && mb->buf)
+		OPENSSL_cleanse(mb->buf, mb->size);
+	mem_deref(mb);
+}
+
+static struct mbuf *sdp_copy(const struct mbuf *from)
+{
+	size_t n = from ? mbuf_get_left(from) : 0;
+	struct mbuf *mb = n ? mbuf_alloc(n) : NULL;
+	if (mb) {
+		mbuf_write_mem(mb, mbuf_buf(from), n);
+		mb->pos = 0;
+	}
+	return mb;
+}
+
 static void call_destructor(void *arg)
 {
 	struct edge_call *c = arg;
@@ -191,8 +231,10 @@ static void call_destructor(void *arg)
 	if (c->hs_ready)
 		xsp_hs_clear(&c->hs);
 	xsp_subkey_free(c->hs_key);
-	mem_deref(c->sdp_to_in);
-	mem_deref(c->sdp_to_out);
+	sdp_free(c->sdp_to_in);
+	sdp_free(c->sdp_to_out);
+	sdp_free(c->sdp_from_in);
+	sdp_free(c->sdp_from_out);
 }
 
 static void end_call(struct edge_call *c, const char *why)
@@ -494,74 +536,214 @@ static void start_caller_hs(struct edge_call *c)
 
 /* ------------------------------------------------------------------ session handlers */
 
-/* ---- re-INVITEs: the direction (hold, resume) is passed on; media stays ---- */
+/* ---- re-INVITEs: re-anchored through xsrelayd ---- */
 
-/* Our last SDP to one side with every media line's direction set to d. */
-static struct mbuf *with_dir(const struct mbuf *base, int d)
+static struct mbuf *mbuf_of(const char *p, long n)
 {
-	static char out[72 * 1024];
-	struct mbuf *mb = NULL;
-	long n = base ? edge_sdp_set_dir((const char *)mbuf_buf(base), mbuf_get_left(base), d,
-					  out, sizeof(out)) : -1;
-	if (n > 0 && (mb = mbuf_alloc((size_t)n))) {
-		mbuf_write_mem(mb, (const uint8_t *)out, (size_t)n);
+	struct mbuf *mb = n > 0 ? mbuf_alloc((size_t)n) : NULL;
+	if (mb) {
+		mbuf_write_mem(mb, (const uint8_t *)p, (size_t)n);
 		mb->pos = 0;
 	}
-	if (n > 0)
-		OPENSSL_cleanse(out, (size_t)n); /* an SDES SDP holds keys */
 	return mb;
 }
 
-/*
- * A re-INVITE from one side (`in`: the accepted leg). The relay's media does
- * not change (same ports, same keys: x-sipura keys survive, the reinvite
- * assumption "keep"); the offered direction is mirrored in our answer and
- * passed on to the other side in a re-INVITE of ours, so hold and resume work
- * end to end. The other side's answer changes nothing here.
- */
-static int offer_keep(struct mbuf **descp, const struct sip_msg *msg, void *arg, bool in)
+static bool sdp_same(const struct mbuf *a, const struct mbuf *b)
 {
-	struct edge_call *c = arg;
-	struct mbuf **mine = in ? &c->sdp_to_in : &c->sdp_to_out;
-	struct mbuf **theirs = in ? &c->sdp_to_out : &c->sdp_to_in;
-	struct sipsess *other = in ? c->out : c->in;
-	if (!*mine)
-		return EPROTO;
-	int d = edge_sdp_dir((const char *)mbuf_buf(msg->mb), mbuf_get_left(msg->mb));
-	struct mbuf *ans = with_dir(*mine, edge_dir_mirror(d));
-	struct mbuf *fwd = *theirs ? with_dir(*theirs, d) : NULL;
-	if (ans) {
-		mem_deref(*mine);
-		*mine = ans;
-	}
-	if (fwd) {
-		mem_deref(*theirs);
-		*theirs = fwd;
-		if (other && c->answered) {
-			int err = sipsess_modify(other, fwd);
-			edge_log("call %s: re-INVITE from the %s side (%s), %s", c->callid,
-				 (in == c->spa_calls) ? "SPA" : "upstream", edge_dir_name(d),
-				 err ? "could not be passed on" : "passed on");
+	return a && b && mbuf_get_left(a) == mbuf_get_left(b) &&
+	       !memcmp(mbuf_buf(a), mbuf_buf(b), mbuf_get_left(a));
+}
+
+/*
+ * Takes sdp (consumed) as the next SDP for one side: the o= line keeps the
+ * user and sess-id of the first SDP that side got from us, and its version
+ * goes up by one when the SDP differs from the last one (RFC 3264 section 8).
+ * Becomes the side's sdp_to_*; returns it (a reference of the call's), or NULL.
+ * *changed: it differs from the last one.
+ */
+static struct mbuf *to_side(struct edge_call *c, bool in, struct mbuf *sdp, bool *changed)
+{
+	static char out[72 * 1024];
+	struct mbuf **last = in ? &c->sdp_to_in : &c->sdp_to_out;
+	struct edge_origin *o = in ? &c->origin_in : &c->origin_out;
+	bool *set = in ? &c->origin_in_set : &c->origin_out_set;
+	struct mbuf *mb = sdp;
+	*changed = true;
+	if (!sdp)
+		return NULL;
+	if (!*set) {
+		*set = !edge_sdp_origin_get((const char *)mbuf_buf(sdp), mbuf_get_left(sdp), o);
+	} else {
+		for (int pass = 0; pass < 2 && mb == sdp; pass++) {
+			long n = edge_sdp_origin_set((const char *)mbuf_buf(sdp), mbuf_get_left(sdp),
+						     o, out, sizeof(out));
+			struct mbuf *v = mbuf_of(out, n);
+			if (n > 0)
+				OPENSSL_cleanse(out, (size_t)n);
+			if (!v)
+				break;
+			if (pass == 0 && sdp_same(v, *last)) {
+				*changed = false;
+				mb = v;
+			} else if (pass == 0) {
+				sdp_free(v);
+				o->version++;
+			} else {
+				mb = v;
+			}
 		}
+		if (mb != sdp)
+			sdp_free(sdp);
 	}
-	*descp = mbuf_alloc_ref(*mine);
+	sdp_free(*last);
+	*last = mb;
+	return mb;
+}
+
+/* The transport xsrelayd gives a side in a re-offer or re-answer: plain RTP
+ * toward the SPA phone; toward the upstream, what its last SDP had. */
+static const char *side_proto(const struct edge_call *c, bool in, char *buf, size_t cap)
+{
+	const struct mbuf *last = in ? c->sdp_from_in : c->sdp_from_out;
+	if (side_is_spa(c, in))
+		return "RTP/AVP";
+	if (last && !edge_sdp_proto((const char *)mbuf_buf(last), mbuf_get_left(last), buf, cap))
+		return buf;
+	return NULL;
+}
+
+/*
+ * A re-INVITE with SDP from one side (in: the accepted leg), X; Y is the other.
+ * libre 1.1 answers a re-INVITE from inside this handler, so the edge cannot
+ * wait for Y. It does, in order:
+ *  1. ng offer from X's tag with X's new SDP: the SDP for Y (relay ports and
+ *     keys stay; xsrelayd takes X's new address and formats);
+ *  2. ng answer with Y's last SDP: xsrelayd re-programs the flows now, so X's
+ *     new address or port is used at once, as X expects from our 200;
+ *  3. answers X with that SDP: formats cut to those X still offers, direction
+ *     mirrored from X's offer;
+ *  4. re-INVITEs Y with the SDP of step 1. Y's answer (answer_reoffer) runs the
+ *     offer and answer again, and if the relay's SDP toward X comes out other
+ *     than step 3 gave (Y chose another format, another direction), X gets a
+ *     re-INVITE with it.
+ * A re-INVITE without SDP is answered with our last SDP to X (an offer); its
+ * answer in the ACK changes nothing.
+ */
+static int reoffer(struct mbuf **descp, const struct sip_msg *msg, struct edge_call *c, bool in)
+{
+	static char out[72 * 1024];
+	struct mbuf **from_x = in ? &c->sdp_from_in : &c->sdp_from_out;
+	struct mbuf *from_y = in ? c->sdp_from_out : c->sdp_from_in;
+	struct mbuf *to_x = in ? c->sdp_to_in : c->sdp_to_out;
+	struct sipsess *y = in ? c->out : c->in;
+	char pbuf[32];
+	bool changed;
+	const char *side = side_is_spa(c, in) ? "SPA" : "upstream";
+	if (!to_x || !from_y || !c->answered)
+		return EPROTO;
+	if (!mbuf_get_left(msg->mb)) {
+		*descp = mbuf_alloc_ref(to_x);
+		return *descp ? 0 : ENOMEM;
+	}
+	int d = edge_sdp_dir((const char *)mbuf_buf(msg->mb), mbuf_get_left(msg->mb));
+	struct mbuf *for_y = ng_media(c, "offer", msg->mb, side_proto(c, !in, pbuf, sizeof(pbuf)),
+				      in);
+	if (!for_y) {
+		edge_log("call %s: re-INVITE from the %s side refused (488)", c->callid, side);
+		return EPROTO;
+	}
+	struct mbuf *fx = sdp_copy(msg->mb);
+	if (fx) {
+		sdp_free(*from_x);
+		*from_x = fx;
+	}
+	struct mbuf *for_x = ng_media(c, "answer", from_y, side_proto(c, in, pbuf, sizeof(pbuf)),
+				      in);
+	long n = for_x ? edge_sdp_fit_answer((const char *)mbuf_buf(for_x),
+					     mbuf_get_left(for_x),
+					     (const char *)mbuf_buf(msg->mb),
+					     mbuf_get_left(msg->mb), edge_dir_mirror(d), out,
+					     sizeof(out)) : -1;
+	sdp_free(for_x);
+	struct mbuf *ans = mbuf_of(out, n);
+	if (n > 0)
+		OPENSSL_cleanse(out, (size_t)n);
+	if (!ans) {
+		sdp_free(for_y);
+		edge_log("call %s: re-INVITE from the %s side: no answer from xsrelayd (488)",
+			 c->callid, side);
+		return EPROTO;
+	}
+	bool y_changed;
+	ans = to_side(c, in, ans, &changed);
+	for_y = to_side(c, !in, for_y, &y_changed);
+	/* the same SDP again (a session refresh): Y has it already */
+	int err = !y_changed ? 0 : y && for_y ? sipsess_modify(y, for_y) : ENOTCONN;
+	if (!err && y_changed) {
+		if (in)
+			c->reoffers_to_out++;
+		else
+			c->reoffers_to_in++;
+	}
+	edge_log("call %s: re-INVITE from the %s side (%s), passed on through xsrelayd%s",
+		 c->callid, side, edge_dir_name(d), err ? " (could not be sent on)" :
+		 y_changed ? "" : " (unchanged: nothing sent on)");
+	*descp = ans ? mbuf_alloc_ref(ans) : NULL;
 	return *descp ? 0 : ENOMEM;
 }
 
 static int offer_in(struct mbuf **descp, const struct sip_msg *msg, void *arg)
 {
-	return offer_keep(descp, msg, arg, true);
+	return reoffer(descp, msg, arg, true);
 }
 
 static int offer_out(struct mbuf **descp, const struct sip_msg *msg, void *arg)
 {
-	return offer_keep(descp, msg, arg, false);
+	return reoffer(descp, msg, arg, false);
 }
 
-static int answer_none(const struct sip_msg *msg, void *arg)
+/*
+ * An answer in a re-INVITE's 200 (or an ACK) from side Y (in: the accepted
+ * leg). If it answers a re-offer we passed on from X: xsrelayd gets X's offer
+ * and this answer, and X a re-INVITE if the relay's SDP toward it changed.
+ * Other answers (to such a re-INVITE toward X; in an ACK) change nothing.
+ */
+static void answer_reoffer(struct edge_call *c, const struct sip_msg *msg, bool y_in)
 {
-	(void)msg;
-	(void)arg;
+	unsigned *pending = y_in ? &c->reoffers_to_in : &c->reoffers_to_out;
+	struct mbuf **from_y = y_in ? &c->sdp_from_in : &c->sdp_from_out;
+	struct mbuf *from_x = y_in ? c->sdp_from_out : c->sdp_from_in;
+	struct sipsess *x = y_in ? c->out : c->in;
+	bool x_in = !y_in, changed;
+	char pbuf[32];
+	if (!*pending || msg->req)
+		return;
+	(*pending)--;
+	if (!mbuf_get_left(msg->mb) || !from_x)
+		return;
+	struct mbuf *fy = sdp_copy(msg->mb);
+	if (fy) {
+		sdp_free(*from_y);
+		*from_y = fy;
+	}
+	sdp_free(ng_media(c, "offer", from_x, side_proto(c, y_in, pbuf, sizeof(pbuf)), x_in));
+	struct mbuf *for_x = ng_media(c, "answer", msg->mb,
+				      side_proto(c, x_in, pbuf, sizeof(pbuf)), x_in);
+	if (!for_x)
+		return; /* logged; the flows stay as the re-INVITE set them */
+	for_x = to_side(c, x_in, for_x, &changed);
+	if (changed && x && for_x) {
+		int err = sipsess_modify(x, for_x);
+		edge_log("call %s: the %s side answered otherwise than the edge did at once: "
+			 "re-INVITE to the %s side%s", c->callid,
+			 side_is_spa(c, y_in) ? "SPA" : "upstream",
+			 side_is_spa(c, x_in) ? "SPA" : "upstream", err ? " failed" : "");
+	}
+}
+
+static int answer_in(const struct sip_msg *msg, void *arg)
+{
+	answer_reoffer(arg, msg, true);
 	return 0;
 }
 
@@ -604,12 +786,15 @@ static void progr_out(const struct sip_msg *msg, void *arg)
 static int answer_out(const struct sip_msg *msg, void *arg)
 {
 	struct edge_call *c = arg;
-	if (c->answered)
+	bool changed;
+	if (c->answered) {
+		answer_reoffer(c, msg, false);
 		return 0;
+	}
 	pl_user(&msg->to.tag, c->to_tag, sizeof(c->to_tag));
 	/* toward the caller: what the caller offered (SPA: plain RTP) */
 	struct mbuf *sdp = ng_media(c, "answer", msg->mb,
-				    c->spa_calls ? "RTP/AVP" : NULL);
+				    c->spa_calls ? "RTP/AVP" : NULL, true);
 	if (!sdp) {
 		/* return 0 so that libre ACKs the 200; the call then ends (BYE to the
 		 * callee, 488 to the caller) from a timer, outside this handler */
@@ -619,7 +804,8 @@ static int answer_out(const struct sip_msg *msg, void *arg)
 		tmr_start(&c->end_tmr, 0, end_tmr_h, c);
 		return 0;
 	}
-	c->sdp_to_in = sdp;
+	c->sdp_from_out = sdp_copy(msg->mb);
+	sdp = to_side(c, true, sdp, &changed);
 	c->answered = true;
 	sipsess_answer(c->in, 200, "OK", sdp, NULL);
 	return 0;
@@ -719,16 +905,18 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 		e->st.calls_in++;
 	}
 	struct mbuf *sdp = ng_media(c, "offer", msg->mb,
-				    c->spa_calls ? e->cfg.far_transport : "RTP/AVP");
+				    c->spa_calls ? e->cfg.far_transport : "RTP/AVP", true);
 	if (!sdp) {
 		sip_treply(NULL, e->sip, msg, 488, "Not Acceptable Here");
 		e->st.calls_failed++;
 		mem_deref(c);
 		return;
 	}
-	c->sdp_to_out = sdp;
+	bool changed;
+	c->sdp_from_in = sdp_copy(msg->mb);
+	sdp = to_side(c, false, sdp, &changed);
 	int err = sipsess_accept(&c->in, e->sock, msg, 180, "Ringing", "xsrelay",
-				 "application/sdp", NULL, NULL, NULL, false, offer_in, answer_none,
+				 "application/sdp", NULL, NULL, NULL, false, offer_in, answer_in,
 				 estab_in, info_in, NULL, close_in, c, NULL);
 	if (!err)
 		err = sipsess_connect(&c->out, e->sock, to_uri, NULL, from_uri, "xsrelay", routev,
