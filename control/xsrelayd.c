@@ -204,34 +204,44 @@ static int unix_listen(const char *path, unsigned mode)
 }
 
 /* Serves the datagrams waiting on fd in one burst: their state changes are
- * committed to the store together, and the replies go out after the commit. */
+ * committed to the store together, and the replies go out after the commit.
+ * One recvmmsg() and one sendmmsg() per burst. */
 static void serve_dgram(struct xsd *d, struct ng_cache *cache, int fd)
 {
 	enum { BURST = XSD_NG_BURST };
 	_Static_assert(BURST <= 64, "a burst slot per bit of dp_link_refused()");
-	static char buf[NG_REQUEST_MAX + 1];
+	static char buf[BURST][NG_REQUEST_MAX + 1];
 	static struct ng_out out[BURST];
 	static struct sockaddr_storage from[BURST];
-	static socklen_t fl[BURST];
+	static struct mmsghdr msg[BURST];
+	static struct iovec iov[BURST];
 	unsigned n = 0;
+	for (unsigned i = 0; i < BURST; i++) {
+		iov[i] = (struct iovec){ .iov_base = buf[i], .iov_len = sizeof(buf[i]) };
+		msg[i].msg_hdr = (struct msghdr){ .msg_name = &from[i],
+						  .msg_namelen = sizeof(from[i]),
+						  .msg_iov = &iov[i], .msg_iovlen = 1 };
+	}
+	/* MSG_TRUNC: msg_len is the datagram's real length, so oversize shows */
+	int got = recvmmsg(fd, msg, BURST, MSG_TRUNC | MSG_DONTWAIT, NULL);
+	if (got <= 0)
+		return;
 	bool tx = !store_begin(d->store);
-	while (n < BURST) {
-		fl[n] = sizeof(from[n]);
-		ssize_t len = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC, (struct sockaddr *)&from[n],
-				       &fl[n]);
-		if (len < 0)
-			break;
-		if ((size_t)len > NG_REQUEST_MAX) {
+	for (unsigned i = 0; i < (unsigned)got; i++) {
+		size_t len = msg[i].msg_len;
+		if (len > NG_REQUEST_MAX) {
 			d->cnt.ng_requests++;
 			d->cnt.ng_malformed++;
-			xsd_log(XSD_LOG_WARN, "ng: dropped a %zd-byte datagram (limit %d)", len,
+			xsd_log(XSD_LOG_WARN, "ng: dropped a %zu-byte datagram (limit %d)", len,
 				NG_REQUEST_MAX);
+			ng_out_init(&out[i], NG_BENCODE); /* nothing to send */
 			continue;
 		}
-		d->ng_slot = (int)n;
-		ng_server_handle(d, cache, buf, (size_t)len, &out[n]);
-		n++;
+		d->ng_slot = (int)i;
+		ng_server_handle(d, cache, buf[i], len, &out[i]);
+		explicit_bzero(buf[i], len); /* requests carry the parties' SDES keys */
 	}
+	n = (unsigned)got;
 	d->ng_slot = -1;
 	/* the answers' and deletes' flow changes and the deletes' counter reads,
 	 * pipelined; then the replies that waited for them are written */
@@ -249,12 +259,23 @@ static void serve_dgram(struct xsd *d, struct ng_cache *cache, int fd)
 		xsd_log(XSD_LOG_ERR, "store: the changes of %u requests are not durable", n);
 	}
 	fflush(stderr);
+	/* the replies, in one call: same slots, only those with something to say */
+	unsigned k = 0;
 	for (unsigned i = 0; i < n; i++) {
-		if (out[i].len && !out[i].oom && fl[i] > sizeof(sa_family_t))
-			sendto(fd, out[i].buf, out[i].len, MSG_NOSIGNAL, (struct sockaddr *)&from[i],
-			       fl[i]);
-		ng_out_free(&out[i]);
+		if (!out[i].len || out[i].oom || msg[i].msg_hdr.msg_namelen <= sizeof(sa_family_t))
+			continue; /* nothing to send, or an unbound Unix peer: no address */
+		iov[k] = (struct iovec){ .iov_base = out[i].buf, .iov_len = out[i].len };
+		msg[k].msg_hdr = (struct msghdr){ .msg_name = &from[i],
+						  .msg_namelen = msg[i].msg_hdr.msg_namelen,
+						  .msg_iov = &iov[k], .msg_iovlen = 1 };
+		k++;
 	}
+	for (unsigned sent = 0; sent < k;) {
+		int r = sendmmsg(fd, msg + sent, k - sent, MSG_NOSIGNAL);
+		sent += r > 0 ? (unsigned)r : 1; /* a reply the socket refused is skipped */
+	}
+	for (unsigned i = 0; i < n; i++)
+		ng_out_free(&out[i]);
 }
 
 /* --- start-up -------------------------------------------------------------------- */
