@@ -31,6 +31,7 @@
 #include <openssl/rand.h>
 
 #include "sip_edge.h"
+#include "sip_fault.h"
 
 struct edge_guard {
 	struct edge *e;
@@ -106,26 +107,6 @@ static void hook_udp(struct edge_guard *g, struct udp_sock *us)
 	}
 }
 
-static const char *request_fault(const struct sip_msg *msg)
-{
-	if (!pl_isset(&msg->via.sentby))
-		return "no Via";
-	if (!pl_isset(&msg->from.auri))
-		return "no From";
-	if (!pl_isset(&msg->to.auri))
-		return "no To";
-	if (!pl_isset(&msg->callid))
-		return "no Call-ID";
-	if (!pl_isset(&msg->cseq.met))
-		return "no CSeq";
-	if (pl_casecmp(&msg->cseq.met, &msg->met))
-		return "the CSeq method is not the request's";
-	if (msg->tp == SIP_TRANSP_UDP && pl_isset(&msg->clen) &&
-	    pl_u32(&msg->clen) > mbuf_get_left(msg->mb))
-		return "Content-Length runs past the datagram";
-	return NULL;
-}
-
 /* The first request listener: hooks UDP sockets, takes the probe, refuses the
  * requests the edge and libre must not act on. */
 static bool guard_request(const struct sip_msg *msg, void *arg)
@@ -136,7 +117,7 @@ static bool guard_request(const struct sip_msg *msg, void *arg)
 		hook_udp(g, msg->sock);
 	if (!pl_strcmp(&msg->callid, g->token))
 		return true;
-	const char *fault = request_fault(msg);
+	const char *fault = sip_request_fault(msg);
 	if (!fault)
 		return false;
 	g->e->st.bad_requests++;

@@ -3,7 +3,8 @@
  * libFuzzer: what xsrelay-sip does with a SIP message off the network before
  * any dialog exists: libre's parser (sip_msg_decode), then the edge's own reads
  * of it: the Contact of a REGISTER (sip_addr_decode), the expires parameter,
- * the user parts it copies, and the x-sipura classification of an INFO body.
+ * the user parts it copies, the x-sipura classification of an INFO body, and
+ * the checks a request must pass before the edge acts on it (sip_fault.c).
  * libre itself is not instrumented (it is Debian's build); the edge's code is.
  */
 #include <stdint.h>
@@ -11,6 +12,7 @@
 
 #include <re.h>
 
+#include "sip_fault.h"
 #include "xsipura_hs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -43,6 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)pl_u32(&msg->expires);
 		(void)xsp_body_classify((const char *)mbuf_buf(msg->mb), mbuf_get_left(msg->mb),
 					XSP_KEY_WRAP_SEPARATE);
+		if (msg->req) {
+			const char *fault = sip_request_fault(msg);
+			if (fault && !fault[0])
+				__builtin_trap(); /* a fault is named, never empty */
+		}
 		mem_deref(msg);
 	}
 	mem_deref(mb);
