@@ -255,6 +255,13 @@ void dp_link_flush(struct xsd *d)
 	l->nq = 0;
 }
 
+void dp_link_discard(struct xsd *d)
+{
+	struct dp_link *l = d->dp;
+	OPENSSL_cleanse(l->q, l->nq * sizeof(*l->q));
+	l->nq = 0;
+}
+
 static struct dp_queued *enqueue(struct xsd *d, uint16_t type, const void *body, size_t len)
 {
 	struct dp_link *l = d->dp;

@@ -57,6 +57,9 @@ void dp_remove_call(struct xsd *d, const struct call *c);
  * that wait for a reply flush first, so the fast path sees changes in order;
  * the daemon flushes after each burst of ng requests. */
 void dp_link_flush(struct xsd *d);
+/* Forgets what is queued (a burst whose store commit failed: its changes are
+ * undone, not sent). */
+void dp_link_discard(struct xsd *d);
 /* The slots whose queued flows were refused since the last call (a bit each). */
 uint64_t dp_link_refused(struct dp_link *l);
 

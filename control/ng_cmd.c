@@ -942,6 +942,14 @@ bool ng_cmd_pending(const struct xsd *d)
 	return d->ng_slot >= 0 && d->ng_slot < XSD_NG_BURST && g_pending[d->ng_slot].used;
 }
 
+void ng_cmd_cancel(unsigned slot)
+{
+	if (slot < XSD_NG_BURST && g_pending[slot].used) {
+		OPENSSL_cleanse(&g_pending[slot].c, sizeof(g_pending[slot].c));
+		g_pending[slot].used = false;
+	}
+}
+
 bool ng_cmd_finish(struct xsd *d, unsigned slot, struct ng_out *out)
 {
 	struct pending_reply *p = slot < XSD_NG_BURST ? &g_pending[slot] : NULL;

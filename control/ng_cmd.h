@@ -22,12 +22,19 @@ bool ng_cmd_pending(const struct xsd *d);
  * when it did. */
 bool ng_cmd_finish(struct xsd *d, unsigned slot, struct ng_out *out);
 
+/* Drops that pending reply (its request is refused instead). */
+void ng_cmd_cancel(unsigned slot);
+
 /* Error replies count in d's ng_errors from now on. */
 void ng_cmd_bind(struct xsd *d);
 
 /* The warning an answer's reply gets when the fast path refused one of its
  * flows (added after the burst's flow changes were sent; see xsrelayd.c). */
 #define NG_WARN_DP_REFUSED "the fast path refused a flow; see the log"
+
+/* The error a request gets when the store could not commit its change (which
+ * is then undone: see undo_burst in xsrelayd.c). */
+#define NG_ERR_NOT_STORED "state could not be stored (store commit failed); nothing changed"
 
 /* An error reply dict: {"result":"error","error-reason":reason}. */
 void ng_cmd_error(struct ng_out *out, const char *reason);

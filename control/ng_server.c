@@ -153,6 +153,22 @@ void ng_cache_update(struct ng_cache *c, const struct ng_out *out)
 	e->reply_len = out->len;
 }
 
+void ng_server_refuse(struct ng_out *out, const char *reason)
+{
+	const char *sp = out->len && !out->oom ? memchr(out->buf, ' ', out->len) : NULL;
+	size_t n = sp ? (size_t)(sp - out->buf) : 0;
+	char *cookie = sp ? malloc(n + 1) : NULL;
+	enum ng_syntax syntax = out->syntax;
+	if (!cookie)
+		return;
+	memcpy(cookie, out->buf, n + 1); /* with the space */
+	ng_out_free(out);
+	ng_out_init(out, syntax);
+	ng_out_raw(out, cookie, n + 1);
+	ng_cmd_error(out, reason);
+	free(cookie);
+}
+
 void ng_server_handle(struct xsd *d, struct ng_cache *cache, const char *req, size_t len,
 		      struct ng_out *out)
 {

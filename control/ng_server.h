@@ -31,6 +31,8 @@ void ng_server_handle(struct xsd *d, struct ng_cache *cache, const char *req, si
  * finished or changed after the request was handled: a delete's final counters,
  * a warning added when the fast path refused a flow). */
 void ng_cache_update(struct ng_cache *c, const struct ng_out *out);
+/* Replaces a reply by an error reply with the same cookie and syntax. */
+void ng_server_refuse(struct ng_out *out, const char *reason);
 /* Drops cache entries older than NG_CACHE_SECONDS. */
 void ng_cache_expire(struct ng_cache *c, int64_t now);
 

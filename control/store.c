@@ -80,7 +80,25 @@ static int unpack(const uint8_t *in, size_t len, struct call *c)
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *put, *del;
+	bool in_tx;
+	int tag;
+	unsigned ntouched;
+	struct store_touch touched[STORE_TOUCH_MAX];
 };
+
+/* Inside a group commit: remember which call (and which request) changed. */
+static void touch(struct store *s, uint64_t id)
+{
+	if (!s->in_tx)
+		return;
+	for (unsigned i = 0; i < s->ntouched; i++)
+		if (s->touched[i].id == id && s->touched[i].tag == s->tag)
+			return;
+	if (s->ntouched < STORE_TOUCH_MAX)
+		s->touched[s->ntouched++] = (struct store_touch){ .id = id, .tag = s->tag };
+	else
+		s->touched[STORE_TOUCH_MAX - 1].overflow = true;
+}
 
 static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 {
@@ -189,6 +207,7 @@ int store_save(struct store *s, const struct call *c)
 	sqlite3_bind_int(s->put, 3, STORE_LAYOUT);
 	sqlite3_bind_int(s->put, 4, (int)sizeof(struct call));
 	sqlite3_bind_blob(s->put, 5, blob, (int)len, SQLITE_STATIC);
+	touch(s, c->id);
 	int rc = sqlite3_step(s->put);
 	sqlite3_reset(s->put);
 	sqlite3_clear_bindings(s->put);
@@ -207,6 +226,7 @@ int store_delete(struct store *s, const struct call *c)
 		return 0;
 	sqlite3_reset(s->del);
 	sqlite3_bind_int64(s->del, 1, (sqlite3_int64)c->id);
+	touch(s, c->id);
 	int rc = sqlite3_step(s->del);
 	sqlite3_reset(s->del);
 	if (rc != SQLITE_DONE) {
@@ -219,16 +239,40 @@ int store_delete(struct store *s, const struct call *c)
 
 int store_begin(struct store *s)
 {
-	return !s || sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	if (!s)
+		return 0;
+	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	s->in_tx = true;
+	s->ntouched = 0;
+	s->tag = -1;
+	return 0;
+}
+
+void store_tag(struct store *s, int tag)
+{
+	if (s)
+		s->tag = tag;
 }
 
 int store_commit(struct store *s)
 {
-	if (!s || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+	if (!s)
 		return 0;
+	s->in_tx = false;
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
+		s->ntouched = 0;
+		return 0;
+	}
 	xsd_log(XSD_LOG_ERR, "store: commit failed: %s", sqlite3_errmsg(s->db));
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
+}
+
+unsigned store_touched(const struct store *s, const struct store_touch **out)
+{
+	*out = s ? s->touched : NULL;
+	return s ? s->ntouched : 0;
 }
 
 int store_meta_get(struct store *s, const char *key, char *buf, size_t cap)
@@ -265,6 +309,52 @@ int store_meta_set(struct store *s, const char *key, const char *value)
 	return rc;
 }
 
+/* The call in the current row of q (layout, size, data), or NULL when the row
+ * is of another layout or out of memory (*bad tells which). */
+static struct call *row_call(sqlite3_stmt *q, bool *bad)
+{
+	const void *blob = sqlite3_column_blob(q, 2);
+	int len = sqlite3_column_bytes(q, 2);
+	struct call *c = malloc(sizeof(*c));
+	*bad = false;
+	if (!c)
+		return NULL;
+	if (sqlite3_column_int(q, 0) != STORE_LAYOUT ||
+	    sqlite3_column_int(q, 1) != (int)sizeof(struct call) || !blob || len <= 0 ||
+	    unpack(blob, (size_t)len, c)) {
+		OPENSSL_cleanse(c, sizeof(*c));
+		free(c);
+		*bad = true;
+		return NULL;
+	}
+	c->call_id[CALL_ID_MAX] = '\0';
+	return c;
+}
+
+int store_load_id(struct store *s, uint64_t id, void (*fn)(struct call *c, void *arg), void *arg)
+{
+	sqlite3_stmt *q;
+	int rc = 0;
+	bool bad;
+	if (!s)
+		return 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT layout, size, data FROM call_rows WHERE id = ?1", -1,
+			       &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)id);
+	int st = sqlite3_step(q);
+	if (st == SQLITE_ROW) {
+		struct call *c = row_call(q, &bad);
+		rc = c ? 1 : -1;
+		if (c)
+			fn(c, arg);
+	} else if (st != SQLITE_DONE) {
+		rc = -1;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
 long store_load(struct store *s, void (*fn)(struct call *c, void *arg), void *arg,
 		long *skipped)
 {
@@ -277,20 +367,14 @@ long store_load(struct store *s, void (*fn)(struct call *c, void *arg), void *ar
 	    SQLITE_OK)
 		return -1;
 	while (sqlite3_step(q) == SQLITE_ROW) {
-		const void *blob = sqlite3_column_blob(q, 2);
-		int len = sqlite3_column_bytes(q, 2);
-		struct call *c = malloc(sizeof(*c));
-		if (!c)
+		bool bad;
+		struct call *c = row_call(q, &bad);
+		if (!c && !bad)
 			break;
-		if (sqlite3_column_int(q, 0) != STORE_LAYOUT ||
-		    sqlite3_column_int(q, 1) != (int)sizeof(struct call) || !blob || len <= 0 ||
-		    unpack(blob, (size_t)len, c)) {
-			OPENSSL_cleanse(c, sizeof(*c));
-			free(c);
+		if (!c) {
 			(*skipped)++;
 			continue;
 		}
-		c->call_id[CALL_ID_MAX] = '\0';
 		fn(c, arg);
 		n++;
 	}

@@ -29,9 +29,27 @@ int store_save(struct store *s, const struct call *c);
 int store_delete(struct store *s, const struct call *c); /* the row of c->id */
 /* Group commit: saves and deletes between begin and commit land in one
  * transaction (the daemon wraps each burst of requests, and sends their
- * replies after the commit). 0 or -1. */
+ * replies after the commit). 0 or -1. A failed commit is rolled back: the
+ * file holds the state before begin, and store_touched() says which calls
+ * (and, by the tag set while they were written, which requests) it lost. */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
+/* The tag recorded with the saves and deletes from now on (the daemon: the
+ * ng request's burst slot; -1 none). */
+void store_tag(struct store *s, int tag);
+
+#define STORE_TOUCH_MAX 256
+struct store_touch {
+	uint64_t id;    /* the call's numeric id */
+	int tag;
+	bool overflow;  /* set on the last entry: more calls changed than listed */
+};
+/* The calls saved or deleted in the transaction that failed last (until the
+ * next begin). */
+unsigned store_touched(const struct store *s, const struct store_touch **out);
+/* Calls fn with the stored call of this id: 1, 0 when there is none, -1 on a
+ * read error or a row of another layout. */
+int store_load_id(struct store *s, uint64_t id, void (*fn)(struct call *c, void *arg), void *arg);
 
 /* A small key/value table beside the calls (e.g. the interface names the rows'
  * interface indexes refer to). get: 0, or -1 when absent. */

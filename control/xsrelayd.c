@@ -68,15 +68,20 @@ struct xsd_iface *xsd_iface_by_name(struct xsd *d, const char *name)
 	return NULL;
 }
 
-void xsd_call_end(struct xsd *d, struct call *c, const char *reason)
+static void call_ports_put(struct xsd *d, const struct call *c)
 {
-	dp_remove_call(d, c);
 	for (int l = 0; l < 2; l++)
 		for (int m = 0; m < c->leg[l].nmedia; m++) {
 			const struct call_stream *s = &c->leg[l].media[m];
 			if (s->relay_port)
 				port_pool_put(&d->iface[s->iface].pool, s->relay_port);
 		}
+}
+
+void xsd_call_end(struct xsd *d, struct call *c, const char *reason)
+{
+	dp_remove_call(d, c);
+	call_ports_put(d, c);
 	if (store_delete(d->store, c))
 		d->cnt.store_errors++;
 	xsd_log(XSD_LOG_INFO, "call %s ended: %s", c->call_id, reason);
@@ -203,6 +208,57 @@ static int unix_listen(const char *path, unsigned mode)
 	return fd;
 }
 
+static void load_one(struct call *c, void *arg);
+
+/*
+ * The burst's commit failed (a full disk, an I/O error): the store holds the
+ * state from before the burst. Every call the burst changed goes back to that
+ * state, in memory, in the port pools and in the fast path (its queued changes
+ * are dropped), and the requests that changed them are refused: nothing a
+ * proxy was told "ok" about is missing from the store. Returns those requests'
+ * slots.
+ */
+static uint64_t undo_burst(struct xsd *d)
+{
+	const struct store_touch *t;
+	unsigned n = store_touched(d->store, &t);
+	uint64_t slots = 0;
+	unsigned back = 0;
+	dp_link_discard(d);
+	/* first every changed call leaves memory, so that a port one of them
+	 * handed to another in this burst is free again when the stored state
+	 * takes it back */
+	for (unsigned i = 0; i < n; i++) {
+		struct call *c = call_by_id(&d->calls, t[i].id);
+		if (t[i].tag >= 0 && t[i].tag < 64)
+			slots |= 1ull << t[i].tag;
+		if (t[i].overflow)
+			slots = ~0ull; /* cannot say which: refuse them all */
+		if (!c)
+			continue;
+		dp_remove_call(d, c);
+		call_ports_put(d, c);
+		call_remove(&d->calls, c);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (call_by_id(&d->calls, t[i].id))
+			continue; /* listed twice */
+		int rc = store_load_id(d->store, t[i].id, load_one, d);
+		if (rc < 0)
+			xsd_log(XSD_LOG_ERR, "store: call #%llu could not be read back after the "
+				"failed commit", (unsigned long long)t[i].id);
+		struct call *c = call_by_id(&d->calls, t[i].id);
+		if (c) {
+			dp_program_call(d, c);
+			back++;
+		}
+	}
+	xsd_log(XSD_LOG_ERR, "store: commit failed: %u calls changed by the last requests are "
+		"back as stored (%u of them live), and those requests are refused (%s)", n,
+		back, NG_ERR_NOT_STORED);
+	return slots;
+}
+
 /* Serves the datagrams waiting on fd in one burst: their state changes are
  * committed to the store together, and the replies go out after the commit.
  * One recvmmsg() and one sendmmsg() per burst. */
@@ -226,6 +282,7 @@ static void serve_dgram(struct xsd *d, struct ng_cache *cache, int fd)
 	int got = recvmmsg(fd, msg, BURST, MSG_TRUNC | MSG_DONTWAIT, NULL);
 	if (got <= 0)
 		return;
+	dp_link_flush(d); /* earlier work's changes: the queue is this burst's alone */
 	bool tx = !store_begin(d->store);
 	for (unsigned i = 0; i < (unsigned)got; i++) {
 		size_t len = msg[i].msg_len;
@@ -238,26 +295,35 @@ static void serve_dgram(struct xsd *d, struct ng_cache *cache, int fd)
 			continue;
 		}
 		d->ng_slot = (int)i;
+		store_tag(d->store, (int)i);
 		ng_server_handle(d, cache, buf[i], len, &out[i]);
 		explicit_bzero(buf[i], len); /* requests carry the parties' SDES keys */
 	}
 	n = (unsigned)got;
 	d->ng_slot = -1;
+	store_tag(d->store, -1);
+	uint64_t lost = 0; /* requests whose changes the store could not keep */
+	if (tx && store_commit(d->store)) {
+		d->cnt.store_errors++;
+		lost = undo_burst(d);
+	}
 	/* the answers' and deletes' flow changes and the deletes' counter reads,
 	 * pipelined; then the replies that waited for them are written */
 	dp_link_flush(d);
-	for (unsigned i = 0; i < n; i++)
-		if (ng_cmd_finish(d, i, &out[i]))
+	for (unsigned i = 0; i < n; i++) {
+		if (lost >> i & 1) {
+			ng_cmd_cancel(i);
+			ng_server_refuse(&out[i], NG_ERR_NOT_STORED); /* counted as an ng error */
 			ng_cache_update(cache, &out[i]);
-	uint64_t refused = dp_link_refused(d->dp);
+		} else if (ng_cmd_finish(d, i, &out[i])) {
+			ng_cache_update(cache, &out[i]);
+		}
+	}
+	uint64_t refused = dp_link_refused(d->dp) & ~lost;
 	for (unsigned i = 0; refused && i < n; i++)
 		if (refused >> i & 1 &&
 		    !ng_out_reply_add(&out[i], "warning", NG_WARN_DP_REFUSED))
 			ng_cache_update(cache, &out[i]);
-	if (tx && store_commit(d->store)) {
-		d->cnt.store_errors++;
-		xsd_log(XSD_LOG_ERR, "store: the changes of %u requests are not durable", n);
-	}
 	fflush(stderr);
 	/* the replies, in one call: same slots, only those with something to say */
 	unsigned k = 0;
@@ -468,6 +534,9 @@ int main(int argc, char **argv)
 			call_foreach(&d.calls, resave_one, &d);
 		if (store_meta_set(d.store, "interfaces", names) || (!tx && store_commit(d.store)))
 			xsd_log(XSD_LOG_ERR, "store: could not record the interface names");
+		/* from now on rows use this configuration's positions (undo_burst) */
+		for (int k = 0; k < XSD_MAX_IFACES; k++)
+			iface_map[k] = k < (int)d.niface ? k : -1;
 		xsd_log(XSD_LOG_INFO, "store %s: %ld calls reloaded%s", d.cfg.store_path, n,
 			skipped ? " (some rows of another layout skipped)" : "");
 	}
@@ -549,6 +618,7 @@ int main(int argc, char **argv)
 				if (++tick % 5 == 0) {
 					dp_link_tick(&d);
 					expire_calls(&d);
+					dp_link_flush(&d); /* the expired calls' flows go now */
 					ng_cache_expire(cache, xsd_now());
 				} else {
 					dp_link_retry(&d);

@@ -64,6 +64,9 @@ def strs(v):
 class Ng:
     def __init__(self, udp=None, unix=None, timeout=3.0):
         self.n = 0
+        # cookies unique per client: two clients of one process must not meet in
+        # the daemon's reply cache (it would answer one with the other's reply)
+        self.tag = os.urandom(4).hex().encode()
         if unix:
             self.s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             self.local = "/tmp/ngtest.%d.%d" % (os.getpid(), id(self))
@@ -94,7 +97,7 @@ class Ng:
 
     def cookie(self):
         self.n += 1
-        return b"%d_%d" % (os.getpid(), self.n)
+        return b"%d_%s_%d" % (os.getpid(), self.tag, self.n)
 
     def req(self, d, cookie=None, as_json=False):
         c = cookie or self.cookie()
