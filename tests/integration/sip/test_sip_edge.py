@@ -12,52 +12,29 @@ ClientHello (what old SPA firmware sends) get a ServerHello.
 Usage: test_sip_edge.py XSRELAY_SIP XSRELAY_MC
 """
 import os
-import shutil
 import signal
 import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import time
 
-SIP, MC = sys.argv[1], sys.argv[2]
-fails = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Harness, udp_ask  # noqa: E402
+from sipua import free_port  # noqa: E402
 
-
-def check(what, cond):
-    global fails
-    print(("ok - " if cond else "FAIL - ") + what)
-    if not cond:
-        fails += 1
-
-
-def free_port(kind=socket.SOCK_DGRAM):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-TMP = tempfile.mkdtemp(prefix="xsrelay-sip-test.")
-subprocess.run([MC, "ca-new", os.path.join(TMP, "ca_key")], check=True, capture_output=True)
+H = Harness("xsrelay-sip-test.", *sys.argv[1:3])
+check = H.check
+TMP = H.tmp
+H.ca_key()
 subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                 "-subj", "/CN=edge.test", "-keyout", os.path.join(TMP, "k.pem"),
                 "-out", os.path.join(TMP, "c.pem")], check=True, capture_output=True)
 with open(os.path.join(TMP, "cert.pem"), "w") as f:
     f.write(open(os.path.join(TMP, "c.pem")).read() + open(os.path.join(TMP, "k.pem")).read())
 
-PORT = free_port()
-while True:  # the same port number must be free for TCP too
-    try:
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        t.bind(("127.0.0.1", PORT))
-        t.close()
-        break
-    except OSError:
-        PORT = free_port()
-TLS_PORT = free_port(socket.SOCK_STREAM)
+PORT = free_port()  # free for UDP and TCP
+TLS_PORT = free_port()
 edge = None
 
 
@@ -66,12 +43,9 @@ def start(*extra):
     if edge:
         edge.send_signal(signal.SIGTERM)
         edge.wait(5)
-    log = open(os.path.join(TMP, "sip.log"), "a")
-    edge = subprocess.Popen([SIP, "--listen", "127.0.0.1:%d" % PORT, "--tls-listen",
-                             "127.0.0.1:%d" % TLS_PORT, "--tls-cert",
-                             os.path.join(TMP, "cert.pem"), "--upstream", "127.0.0.2:5060",
-                             "--ca-key", os.path.join(TMP, "ca_key"), "--ng", "127.0.0.1:9"]
-                            + list(extra), stderr=log)
+    edge = H.start_edge(PORT, "127.0.0.2:5060", "sip.log", "--tls-listen",
+                        "127.0.0.1:%d" % TLS_PORT, "--tls-cert", os.path.join(TMP, "cert.pem"),
+                        *extra, ng="127.0.0.1:9")
     for _ in range(100):
         if options() is not None:
             return
@@ -80,17 +54,8 @@ def start(*extra):
 
 
 def sip(msg, timeout=1.0):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    lp = s.getsockname()[1]
-    s.settimeout(timeout)
-    s.sendto(msg.replace("LPORT", str(lp)).encode(), ("127.0.0.1", PORT))
-    try:
-        return s.recv(65535).decode(errors="replace")
-    except socket.timeout:
-        return None
-    finally:
-        s.close()
+    return udp_ask(("127.0.0.1", PORT), lambda lp: msg.replace("LPORT", str(lp)).encode(),
+                   timeout)
 
 
 n = [0]
@@ -220,15 +185,5 @@ try:
     check("tls-legacy is logged", "legacy TLS 1.0 admitted" in
           open(os.path.join(TMP, "sip.log")).read())
 finally:
-    if edge and edge.poll() is None:
-        edge.send_signal(signal.SIGTERM)
-        try:
-            edge.wait(5)
-        except subprocess.TimeoutExpired:
-            edge.kill()
-    if fails:
-        print(open(os.path.join(TMP, "sip.log")).read()[-3000:])
-    shutil.rmtree(TMP, ignore_errors=True)
-
-print("%d failed" % fails)
-sys.exit(1 if fails else 0)
+    H.close(tail=3000)
+H.exit()

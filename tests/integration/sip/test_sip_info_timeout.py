@@ -17,54 +17,16 @@ edges run side by side so that the test takes that long once:
 Usage: test_sip_info_timeout.py XSRELAY_SIP XSRELAY_MC XSRELAYD XSRELAYCTL
 """
 import os
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Harness, register  # noqa: E402
 from sipua import UA, free_port, sdp  # noqa: E402
 
-SIP, MC, XSRELAYD, XSRELAYCTL = sys.argv[1:5]
-fails = 0
-lock = threading.Lock()
-
-
-def check(what, cond):
-    global fails
-    with lock:
-        print(("ok - " if cond else "FAIL - ") + what, flush=True)
-        if not cond:
-            fails += 1
-
-
-TMP = tempfile.mkdtemp(prefix="xsrelay-sip-info.")
-UNIX = os.path.join(TMP, "ng.sock")
-NG = free_port()
-procs = []
-
-
-def spawn(args, log):
-    p = subprocess.Popen(args, stderr=open(os.path.join(TMP, log), "a"))
-    procs.append(p)
-    return p
-
-
-def log_of(name):
-    try:
-        return open(os.path.join(TMP, name)).read()
-    except OSError:
-        return ""
-
-
-def ctl(*a):
-    p = subprocess.run([XSRELAYCTL, "--socket", UNIX] + list(a), capture_output=True, text=True,
-                       timeout=10)
-    return p.returncode, p.stdout + p.stderr
+H = Harness("xsrelay-sip-info.", *sys.argv[1:5])
+check, log_of, ctl = H.check, H.log_of, H.ctl
 
 
 def is_info(m):
@@ -84,18 +46,11 @@ def scenario(name, timeout, policy, expect):
     phone = UA("127.0.0.1", user="2001", auto={"INVITE": (200, "OK", sdp("127.0.0.1", 6000)),
                                                "BYE": (200, "OK", None)})
     log = "sip-%s.log" % name
-    edge = spawn([SIP, "--listen", "127.0.0.1:%d" % port, "--upstream", "%s:%d" % up.addr,
-                  "--ca-key", os.path.join(TMP, "ca_key"), "--ng", "127.0.0.1:%d" % NG,
-                  "--secure-timeout", str(timeout), "--insecure", policy], log)
+    edge = H.start_edge(port, up.addr, log, "--secure-timeout", str(timeout),
+                        "--insecure", policy)
     edge_addr = ("127.0.0.1", port)
     try:
-        reg = None
-        for i in range(50):  # until the edge listens
-            phone.request("REGISTER", "sip:127.0.0.1", edge_addr, "sip:2001@127.0.0.1",
-                          "reg-%s" % name, i + 1, extra="Expires: 300\r\n")
-            reg = phone.wait(lambda m: not m.is_req and m.method == "REGISTER", 0.2)
-            if reg:
-                break
+        reg = register(phone, edge_addr, "reg-%s" % name)
         check("%s: the phone registers (200)" % name, reg is not None and reg.code == 200)
         callid = "call-%s-%d" % (name, os.getpid())
         up.request("INVITE", "sip:2001@127.0.0.1:%d" % port, edge_addr, "sip:2001@127.0.0.1",
@@ -146,25 +101,14 @@ def scenario(name, timeout, policy, expect):
               up.wait(lambda m: not m.is_req and m.method == "BYE" and m.code == 200, 5)
               is not None and phone.wait(is_bye, 5) is not None)
     finally:
-        edge.send_signal(signal.SIGTERM)
-        try:
-            edge.wait(5)
-        except subprocess.TimeoutExpired:
-            edge.kill()
+        H.stop(edge)
         up.close()
         phone.close()
 
 
 try:
-    subprocess.run([MC, "ca-new", os.path.join(TMP, "ca_key")], check=True, capture_output=True)
-    spawn([XSRELAYD, "--interface", "spa/127.0.0.1/30000-30099", "--interface",
-           "up/127.0.0.1/31000-31099", "--ng-udp", "127.0.0.1:%d" % NG, "--ng-unix", UNIX,
-           "--dp-socket", os.path.join(TMP, "no-fast-path.sock"), "--store",
-           os.path.join(TMP, "calls.db"), "--log-level", "debug"], "xsrelayd.log")
-    for _ in range(100):
-        if ctl("totals")[0] == 0:
-            break
-        time.sleep(0.05)
+    H.ca_key()
+    H.start_xsrelayd()
     threads = [threading.Thread(target=scenario, args=a) for a in
                (("keep", 0, "keep", "kept"), ("hangup", 0, "hangup", "ended"),
                 ("late", 2, "keep", "kept"))]
@@ -173,18 +117,5 @@ try:
     for t in threads:
         t.join()
 finally:
-    for p in procs:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-    if fails:
-        for f in sorted(os.listdir(TMP)):
-            if f.endswith(".log"):
-                print("--- %s\n%s" % (f, log_of(f)[-2500:]))
-    shutil.rmtree(TMP, ignore_errors=True)
-
-print("%d failed" % fails)
-sys.exit(1 if fails else 0)
+    H.close(tail=2500)
+H.exit()

@@ -17,32 +17,19 @@ Usage: test_sip_malformed.py XSRELAY_SIP XSRELAY_MC
 """
 import os
 import re
-import shutil
 import signal
 import socket
 import struct
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Harness, udp_ask  # noqa: E402
 from sipua import free_port  # noqa: E402
 
-SIP, MC = sys.argv[1], sys.argv[2]
-fails = 0
-
-
-def check(what, cond):
-    global fails
-    print(("ok - " if cond else "FAIL - ") + what, flush=True)
-    if not cond:
-        fails += 1
-
-
-TMP = tempfile.mkdtemp(prefix="xsrelay-sip-malformed.")
+H = Harness("xsrelay-sip-malformed.", *sys.argv[1:3])
+check = H.check
 PORT = free_port()
-LOG = os.path.join(TMP, "sip.log")
 EDGE = ("127.0.0.1", PORT)
 n = [0]
 
@@ -61,16 +48,7 @@ def req(method, uri="sip:edge.test", user="2001", extra="", body="", drop=(), lp
 
 def udp(msg_fn, timeout=1.0, want=True):
     """Sends what msg_fn(local port) makes; the first answer (str) or None."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    s.settimeout(timeout)
-    s.sendto(msg_fn(s.getsockname()[1]), EDGE)
-    try:
-        return s.recv(65535).decode(errors="replace")
-    except socket.timeout:
-        return None
-    finally:
-        s.close()
+    return udp_ask(EDGE, msg_fn, timeout)
 
 
 def options():
@@ -101,14 +79,12 @@ def tcp(data, timeout=3.0):
 
 
 def log():
-    return open(LOG, errors="replace").read()
+    return open(H.path("sip.log"), errors="replace").read()
 
 
-subprocess.run([MC, "ca-new", os.path.join(TMP, "ca_key")], check=True, capture_output=True)
-edge = subprocess.Popen([SIP, "--listen", "127.0.0.1:%d" % PORT, "--upstream", "127.0.0.2:5060",
-                         "--ca-key", os.path.join(TMP, "ca_key"), "--ng", "127.0.0.1:9"],
-                        stderr=open(LOG, "w"))
 try:
+    H.ca_key()
+    edge = H.start_edge(PORT, "127.0.0.2:5060", "sip.log", ng="127.0.0.1:9")
     for _ in range(100):
         if options():
             break
@@ -217,12 +193,5 @@ try:
           m is not None and int(m.group(2)) == bad)
     check("exit status 0 after all the garbage", edge.returncode == 0)
 finally:
-    if edge.poll() is None:
-        edge.kill()
-        edge.wait()
-    if fails:
-        print(log()[-4000:])
-    shutil.rmtree(TMP, ignore_errors=True)
-
-print("%d failed" % fails)
-sys.exit(1 if fails else 0)
+    H.close()
+H.exit()

@@ -23,50 +23,15 @@ Usage: test_sip_reinvite.py XSRELAY_SIP XSRELAY_MC XSRELAYD XSRELAYCTL
 import json
 import os
 import re
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Harness, register  # noqa: E402
 from sipua import UA, free_port, sdp  # noqa: E402
 
-SIP, MC, XSRELAYD, XSRELAYCTL = sys.argv[1:5]
-fails = 0
-
-
-def check(what, cond):
-    global fails
-    print(("ok - " if cond else "FAIL - ") + what, flush=True)
-    if not cond:
-        fails += 1
-
-
-TMP = tempfile.mkdtemp(prefix="xsrelay-sip-reinv.")
-UNIX = os.path.join(TMP, "ng.sock")
-NG = free_port()
-procs = []
-
-
-def spawn(args, log):
-    p = subprocess.Popen(args, stderr=open(os.path.join(TMP, log), "a"))
-    procs.append(p)
-    return p
-
-
-def log_of(name):
-    try:
-        return open(os.path.join(TMP, name)).read()
-    except OSError:
-        return ""
-
-
-def ctl(*a):
-    p = subprocess.run([XSRELAYCTL, "--socket", UNIX] + list(a), capture_output=True, text=True,
-                       timeout=10)
-    return p.returncode, p.stdout + p.stderr
+H = Harness("xsrelay-sip-reinv.", *sys.argv[1:5])
+check, log_of, ctl = H.check, H.log_of, H.ctl
 
 
 def endpoints(callid):
@@ -124,26 +89,11 @@ phone = UA("127.0.0.1", user="2001", auto={"INVITE": (200, "OK", sdp("127.0.0.1"
                                            "INFO": (200, "OK", None)})
 edge_addr = ("127.0.0.1", port)
 try:
-    subprocess.run([MC, "ca-new", os.path.join(TMP, "ca_key")], check=True, capture_output=True)
-    spawn([XSRELAYD, "--interface", "spa/127.0.0.1/30000-30099", "--interface",
-           "up/127.0.0.1/31000-31099", "--ng-udp", "127.0.0.1:%d" % NG, "--ng-unix", UNIX,
-           "--dp-socket", os.path.join(TMP, "no-fast-path.sock"), "--store",
-           os.path.join(TMP, "calls.db"), "--log-level", "debug"], "xsrelayd.log")
-    for _ in range(100):
-        if ctl("totals")[0] == 0:
-            break
-        time.sleep(0.05)
-    edge = spawn([SIP, "--listen", "127.0.0.1:%d" % port, "--upstream", "%s:%d" % up.addr,
-                  "--ca-key", os.path.join(TMP, "ca_key"), "--ng", "127.0.0.1:%d" % NG,
-                  "--secure-timeout", "0", "--insecure", "keep", "--far-transport", "RTP/AVP"],
-                 "sip.log")
-    reg = None
-    for i in range(50):  # until the edge listens
-        phone.request("REGISTER", "sip:127.0.0.1", edge_addr, "sip:2001@127.0.0.1", "reg-1",
-                      i + 1, extra="Expires: 300\r\n")
-        reg = phone.wait(lambda m: not m.is_req and m.method == "REGISTER", 0.2)
-        if reg:
-            break
+    H.ca_key()
+    H.start_xsrelayd()
+    edge = H.start_edge(port, up.addr, "sip.log", "--secure-timeout", "0", "--insecure", "keep",
+                        "--far-transport", "RTP/AVP")
+    reg = register(phone, edge_addr, "reg-1")
     check("the phone registers (200)", reg is not None and reg.code == 200)
 
     # --- the call: upstream -> phone ------------------------------------------
@@ -276,20 +226,7 @@ try:
     time.sleep(0.3)
     check("bye: xsrelayd forgot the call", ctl("show", callid)[0] != 0)
 finally:
-    for p in reversed(procs):
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    H.close()
     up.close()
     phone.close()
-    if fails:
-        for f in sorted(os.listdir(TMP)):
-            if f.endswith(".log"):
-                print("--- %s\n%s" % (f, log_of(f)[-4000:]))
-    shutil.rmtree(TMP, ignore_errors=True)
-
-print("%d failed" % fails)
-sys.exit(1 if fails else 0)
+H.exit()
