@@ -20,6 +20,14 @@
 #include "xsipura_hs.h"
 #include "xsipura_mint.h"
 
+/* Our re-INVITEs to one side that await its answer, oldest first, and what each
+ * carries: a re-offer passed on from the other side, or a correction (the
+ * relay's SDP toward this side came out other than the edge had answered). */
+struct edge_reinv {
+	unsigned n;
+	uint32_t corr; /* bit i: the i-th pending one is a correction */
+};
+
 struct edge_call {
 	struct le le;
 	struct edge *e;
@@ -37,8 +45,8 @@ struct edge_call {
 	struct mbuf *sdp_from_out;
 	struct edge_origin origin_in, origin_out; /* o= of what we send each side */
 	bool origin_in_set, origin_out_set;
-	unsigned reoffers_to_in;  /* our re-INVITEs carrying a re-offer, not answered */
-	unsigned reoffers_to_out;
+	struct edge_reinv reinv_to_in; /* our re-INVITEs with SDP, not answered */
+	struct edge_reinv reinv_to_out;
 	struct xsp_hs hs;
 	struct xsp_subkey *hs_key;
 	struct sip_request *hs_req; /* our x-sipura INFO to the SPA phone, while pending */
@@ -554,6 +562,25 @@ static bool sdp_same(const struct mbuf *a, const struct mbuf *b)
 	       !memcmp(mbuf_buf(a), mbuf_buf(b), mbuf_get_left(a));
 }
 
+static void reinv_push(struct edge_reinv *q, bool corr)
+{
+	if (q->n >= 32)
+		return; /* not kept: its answer will change nothing */
+	q->corr |= (uint32_t)corr << q->n;
+	q->n++;
+}
+
+/* The oldest pending re-INVITE, taken off: 0 a re-offer, 1 a correction, -1 none. */
+static int reinv_pop(struct edge_reinv *q)
+{
+	if (!q->n)
+		return -1;
+	int corr = q->corr & 1;
+	q->corr >>= 1;
+	q->n--;
+	return corr;
+}
+
 /*
  * Takes sdp (consumed) as the next SDP for one side: the o= line keeps the
  * user and sess-id of the first SDP that side got from us, and its version
@@ -679,12 +706,8 @@ static int reoffer(struct mbuf **descp, const struct sip_msg *msg, struct edge_c
 	for_y = to_side(c, !in, for_y, &y_changed);
 	/* the same SDP again (a session refresh): Y has it already */
 	int err = !y_changed ? 0 : y && for_y ? sipsess_modify(y, for_y) : ENOTCONN;
-	if (!err && y_changed) {
-		if (in)
-			c->reoffers_to_out++;
-		else
-			c->reoffers_to_in++;
-	}
+	if (!err && y_changed)
+		reinv_push(in ? &c->reinv_to_out : &c->reinv_to_in, false);
 	edge_log("call %s: re-INVITE from the %s side (%s), passed on through xsrelayd%s",
 		 c->callid, side, edge_dir_name(d), err ? " (could not be sent on)" :
 		 y_changed ? "" : " (unchanged: nothing sent on)");
@@ -704,22 +727,29 @@ static int offer_out(struct mbuf **descp, const struct sip_msg *msg, void *arg)
 
 /*
  * An answer in a re-INVITE's 200 (or an ACK) from side Y (in: the accepted
- * leg). If it answers a re-offer we passed on from X: xsrelayd gets X's offer
- * and this answer, and X a re-INVITE if the relay's SDP toward it changed.
- * Other answers (to such a re-INVITE toward X; in an ACK) change nothing.
+ * leg), to one of our re-INVITEs with SDP:
+ *  - to a re-offer we passed on from X: xsrelayd gets X's offer and this
+ *    answer, and X a corrective re-INVITE if the relay's SDP toward it changed;
+ *  - to such a corrective re-INVITE (the relay's SDP for X's media, offered
+ *    to Y): xsrelayd gets X's last SDP as the offer and this answer, so that a
+ *    new address or port in it reaches the flows. Nothing goes on to X: the
+ *    exchange ends here rather than going back and forth.
+ * Other answers (in an ACK; to a re-INVITE without SDP) change nothing.
  */
 static void answer_reoffer(struct edge_call *c, const struct sip_msg *msg, bool y_in)
 {
-	unsigned *pending = y_in ? &c->reoffers_to_in : &c->reoffers_to_out;
+	struct edge_reinv *pending = y_in ? &c->reinv_to_in : &c->reinv_to_out;
 	struct mbuf **from_y = y_in ? &c->sdp_from_in : &c->sdp_from_out;
 	struct mbuf *from_x = y_in ? c->sdp_from_out : c->sdp_from_in;
 	struct sipsess *x = y_in ? c->out : c->in;
 	bool x_in = !y_in, changed;
+	const char *y_side = side_is_spa(c, y_in) ? "SPA" : "upstream";
+	const char *x_side = side_is_spa(c, x_in) ? "SPA" : "upstream";
 	char pbuf[32];
-	if (!*pending || msg->req)
+	if (msg->req)
 		return;
-	(*pending)--;
-	if (!mbuf_get_left(msg->mb) || !from_x)
+	int corr = reinv_pop(pending);
+	if (corr < 0 || !mbuf_get_left(msg->mb) || !from_x)
 		return;
 	struct mbuf *fy = sdp_copy(msg->mb);
 	if (fy) {
@@ -730,14 +760,21 @@ static void answer_reoffer(struct edge_call *c, const struct sip_msg *msg, bool 
 	struct mbuf *for_x = ng_media(c, "answer", msg->mb,
 				      side_proto(c, x_in, pbuf, sizeof(pbuf)), x_in);
 	if (!for_x)
-		return; /* logged; the flows stay as the re-INVITE set them */
+		return; /* logged; the flows stay as they were */
+	if (corr) {
+		sdp_free(for_x);
+		edge_log("call %s: the %s side's answer to the edge's corrective re-INVITE, "
+			 "passed on to xsrelayd", c->callid, y_side);
+		return;
+	}
 	for_x = to_side(c, x_in, for_x, &changed);
 	if (changed && x && for_x) {
 		int err = sipsess_modify(x, for_x);
+		if (!err)
+			reinv_push(x_in ? &c->reinv_to_in : &c->reinv_to_out, true);
 		edge_log("call %s: the %s side answered otherwise than the edge did at once: "
-			 "re-INVITE to the %s side%s", c->callid,
-			 side_is_spa(c, y_in) ? "SPA" : "upstream",
-			 side_is_spa(c, x_in) ? "SPA" : "upstream", err ? " failed" : "");
+			 "re-INVITE to the %s side%s", c->callid, y_side, x_side,
+			 err ? " failed" : "");
 	}
 }
 

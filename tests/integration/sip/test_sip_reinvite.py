@@ -16,6 +16,9 @@ SPA phone on 127.0.0.1 (sipua.py). The upstream calls the phone; then
            re-INVITE carry PCMA only;
   far side answers otherwise: the upstream answers the phone's re-INVITE
            with a=inactive; the phone gets a re-INVITE with a=inactive;
+  corrective answered from a new port: the upstream answers sendonly, the
+           phone gets a corrective re-INVITE with a=sendonly and answers it
+           recvonly from a new port; xsrelayd shows the phone's new endpoint;
   bye      the phone's BYE ends the call; xsrelayd forgets it.
 
 Usage: test_sip_reinvite.py XSRELAY_SIP XSRELAY_MC XSRELAYD XSRELAYCTL
@@ -213,13 +216,45 @@ try:
           "answered otherwise than the edge did at once" in log_of("sip.log"))
     up.auto["INVITE"] = (200, "OK", sdp("127.0.0.2", 5002, "7", codecs="8"))
 
+    # --- the party answering the edge's corrective re-INVITE moves ------------
+    seen_up = {id(m) for m in reinvites(up)}
+    seen_ph = {id(m) for m in reinvites(phone)}
+    up.auto["INVITE"] = (200, "OK", with_dir(sdp("127.0.0.2", 5002, "7", codecs="8"),
+                                             "sendonly"))
+    phone.auto["INVITE"] = (200, "OK", with_dir(sdp("127.0.0.5", 6200, "9", codecs="8"),
+                                                "recvonly").replace("o=- 9 1", "o=- 9 6"))
+    back = sdp("127.0.0.5", 6100, "9", codecs="8").replace("o=- 9 1", "o=- 9 5")
+    phone.request("INVITE", p_edge, edge_addr, "sip:caller@127.0.0.1", p_callid, 13,
+                  body=back, to_tag=p_edge_tag)
+    r = final(phone, "INVITE", 13)
+    phone.request("ACK", p_edge, edge_addr, "sip:caller@127.0.0.1", p_callid, 13,
+                  to_tag=p_edge_tag)
+    ri_up = wait_new_reinvite(up, seen_up)
+    ri = wait_new_reinvite(phone, seen_ph)
+    check("corrective re-INVITE answered from a new port: the phone got sendrecv at once, "
+          "then, the upstream having answered sendonly, a re-INVITE with a=sendonly",
+          r is not None and direction(r.body) == "sendrecv" and ri_up is not None and
+          ri is not None and direction(ri.body) == "sendonly" and m_line(ri.body)[0] == relay_spa)
+    time.sleep(0.5)
+    ep = endpoints(callid)
+    check("corrective re-INVITE answered from a new port: xsrelayd shows the phone's new "
+          "endpoint 127.0.0.5:6200 (%s)" % ep,
+          "127.0.0.5:6200" in ep.values() and "127.0.0.2:5002" in ep.values())
+    check("corrective re-INVITE answered from a new port: logged as passed on to xsrelayd",
+          "answer to the edge's corrective re-INVITE, passed on to xsrelayd" in log_of("sip.log"))
+    check("corrective re-INVITE answered from a new port: no further re-INVITE to either side",
+          wait_new_reinvite(up, seen_up | {id(ri_up)}, 1) is None and
+          wait_new_reinvite(phone, seen_ph | {id(ri)}, 0.1) is None)
+    up.auto["INVITE"] = (200, "OK", sdp("127.0.0.2", 5002, "7", codecs="8"))
+    phone.auto["INVITE"] = (200, "OK", sdp("127.0.0.5", 6200, "9", codecs="8"))
+
     # --- the call goes on and ends with a BYE ---------------------------------
     check("the call is still up: no BYE yet", phone.count(lambda m: m.is_req and
                                                           m.method == "BYE") == 0 and
           up.count(lambda m: m.is_req and m.method == "BYE") == 0 and edge.poll() is None)
-    phone.request("BYE", p_edge, edge_addr, "sip:caller@127.0.0.1", p_callid, 13,
+    phone.request("BYE", p_edge, edge_addr, "sip:caller@127.0.0.1", p_callid, 14,
                   to_tag=p_edge_tag)
-    b = final(phone, "BYE", 13)
+    b = final(phone, "BYE", 14)
     bu = up.wait(lambda m: m.is_req and m.method == "BYE", 5)
     check("bye: the phone's BYE gets 200 and the upstream a BYE", b is not None and
           b.code == 200 and bu is not None)
