@@ -82,6 +82,25 @@ def final(ua, method, cseq, timeout=5):
                    (m.hdr("cseq") or "").split()[0] == str(cseq), timeout)
 
 
+def phone_reinvite(cseq, body):
+    """The phone re-INVITEs the edge with body: the final response, ACKed."""
+    phone.request("INVITE", p_edge, edge_addr, "sip:caller@127.0.0.1", p_callid, cseq,
+                  body=body, to_tag=p_edge_tag)
+    r = final(phone, "INVITE", cseq)
+    phone.request("ACK", p_edge, edge_addr, "sip:caller@127.0.0.1", p_callid, cseq,
+                  to_tag=p_edge_tag)
+    return r
+
+
+def up_reinvite(cseq, body):
+    """The upstream re-INVITEs the edge with body: the final response, ACKed."""
+    up.request("INVITE", up_edge, edge_addr, "sip:2001@127.0.0.1", callid, cseq, body=body,
+               to_tag=ok.tag("to"))
+    r = final(up, "INVITE", cseq)
+    up.request("ACK", up_edge, edge_addr, "sip:2001@127.0.0.1", callid, cseq, to_tag=ok.tag("to"))
+    return r
+
+
 port = free_port()
 up = UA("127.0.0.2", user="caller", auto={"REGISTER": (200, "OK", None),
                                           "BYE": (200, "OK", None),
@@ -120,11 +139,7 @@ try:
     # --- move: the phone re-INVITEs from a new address and port ----------------
     seen_up = {id(m) for m in reinvites(up)}
     moved = sdp("127.0.0.5", 6100, "9").replace("o=- 9 1", "o=- 9 2")
-    phone.request("INVITE", p_edge, edge_addr, "sip:caller@127.0.0.1", p_callid, 10,
-                  body=moved, to_tag=p_edge_tag)
-    r = final(phone, "INVITE", 10)
-    phone.request("ACK", p_edge, edge_addr, "sip:caller@127.0.0.1", p_callid, 10,
-                  to_tag=p_edge_tag)
+    r = phone_reinvite(10, moved)
     check("move: the edge answers the phone's re-INVITE 200 with the relay's SDP "
           "(same relay port, sendrecv)", r is not None and r.code == 200 and
           m_line(r.body)[0] == relay_spa and conn(r.body) == "127.0.0.1" and
@@ -143,10 +158,7 @@ try:
     seen_ph = {id(m) for m in reinvites(phone)}
     phone.auto["INVITE"] = (200, "OK", with_dir(sdp("127.0.0.5", 6100, "9"), "recvonly"))
     held = with_dir(sdp("127.0.0.2", 5002, "7"), "sendonly").replace("o=- 7 1", "o=- 7 2")
-    up.request("INVITE", up_edge, edge_addr, "sip:2001@127.0.0.1", callid, 2, body=held,
-               to_tag=ok.tag("to"))
-    r = final(up, "INVITE", 2)
-    up.request("ACK", up_edge, edge_addr, "sip:2001@127.0.0.1", callid, 2, to_tag=ok.tag("to"))
+    r = up_reinvite(2, held)
     check("hold: the edge answers the upstream recvonly, relay port unchanged",
           r is not None and r.code == 200 and direction(r.body) == "recvonly" and
           m_line(r.body)[0] == relay_up)
@@ -161,10 +173,7 @@ try:
     seen_ph = {id(m) for m in reinvites(phone)}
     phone.auto["INVITE"] = (200, "OK", sdp("127.0.0.5", 6100, "9"))
     resumed = sdp("127.0.0.2", 5002, "7").replace("o=- 7 1", "o=- 7 3")
-    up.request("INVITE", up_edge, edge_addr, "sip:2001@127.0.0.1", callid, 3, body=resumed,
-               to_tag=ok.tag("to"))
-    r = final(up, "INVITE", 3)
-    up.request("ACK", up_edge, edge_addr, "sip:2001@127.0.0.1", callid, 3, to_tag=ok.tag("to"))
+    r = up_reinvite(3, resumed)
     ri = wait_new_reinvite(phone, seen_ph)
     check("resume: the upstream gets sendrecv, the phone a re-INVITE with a=sendrecv",
           r is not None and r.code == 200 and direction(r.body) == "sendrecv" and
@@ -177,11 +186,7 @@ try:
     seen_up = {id(m) for m in reinvites(up)}
     up.auto["INVITE"] = (200, "OK", sdp("127.0.0.2", 5002, "7", codecs="8"))
     pcma = sdp("127.0.0.5", 6100, "9", codecs="8").replace("o=- 9 1", "o=- 9 3")
-    phone.request("INVITE", p_edge, edge_addr, "sip:caller@127.0.0.1", p_callid, 11,
-                  body=pcma, to_tag=p_edge_tag)
-    r = final(phone, "INVITE", 11)
-    phone.request("ACK", p_edge, edge_addr, "sip:caller@127.0.0.1", p_callid, 11,
-                  to_tag=p_edge_tag)
+    r = phone_reinvite(11, pcma)
     ri = wait_new_reinvite(up, seen_up)
     check("codec: the edge answers the phone with PCMA only (what it now offers)",
           r is not None and r.code == 200 and m_line(r.body)[2].split() == ["8"] and
@@ -195,11 +200,7 @@ try:
     up.auto["INVITE"] = (200, "OK", with_dir(sdp("127.0.0.2", 5002, "7", codecs="8"),
                                              "inactive"))
     again = sdp("127.0.0.5", 6100, "9", codecs="8 0").replace("o=- 9 1", "o=- 9 4")
-    phone.request("INVITE", p_edge, edge_addr, "sip:caller@127.0.0.1", p_callid, 12,
-                  body=again, to_tag=p_edge_tag)
-    r = final(phone, "INVITE", 12)
-    phone.request("ACK", p_edge, edge_addr, "sip:caller@127.0.0.1", p_callid, 12,
-                  to_tag=p_edge_tag)
+    r = phone_reinvite(12, again)
     ri_up = wait_new_reinvite(up, seen_up)
     ri = wait_new_reinvite(phone, seen_ph)
     check("far side answers inactive: the upstream is offered PCMA and PCMU",
@@ -224,11 +225,7 @@ try:
     phone.auto["INVITE"] = (200, "OK", with_dir(sdp("127.0.0.5", 6200, "9", codecs="8"),
                                                 "recvonly").replace("o=- 9 1", "o=- 9 6"))
     back = sdp("127.0.0.5", 6100, "9", codecs="8").replace("o=- 9 1", "o=- 9 5")
-    phone.request("INVITE", p_edge, edge_addr, "sip:caller@127.0.0.1", p_callid, 13,
-                  body=back, to_tag=p_edge_tag)
-    r = final(phone, "INVITE", 13)
-    phone.request("ACK", p_edge, edge_addr, "sip:caller@127.0.0.1", p_callid, 13,
-                  to_tag=p_edge_tag)
+    r = phone_reinvite(13, back)
     ri_up = wait_new_reinvite(up, seen_up)
     ri = wait_new_reinvite(phone, seen_ph)
     check("corrective re-INVITE answered from a new port: the phone got sendrecv at once, "
