@@ -91,7 +91,8 @@ class Harness:
                         "--interface", "up/127.0.0.1/31000-31099",
                         "--ng-udp", "127.0.0.1:%d" % self.ng, "--ng-unix", self.unix,
                         "--dp-socket", self.path("no-fast-path.sock"),
-                        "--store", self.path("calls.db"), "--log-level", "debug"],
+                        "--store", self.path("calls.db"), "--metrics", "",
+                        "--log-level", "debug"],
                        "xsrelayd.log")
         for _ in range(100):
             if self.ctl("totals")[0] == 0:
