@@ -402,14 +402,32 @@ try:
     check("the store holds a row for each live call and none for the deleted one",
           rows == {"call-2", "call-3"})
     db.close()
-    # --- a store written by the earlier layout (table calls, keyed by call-id) ----
+    # --- a store written by the earlier layout (table calls, keyed by call-id,
+    # rows of layout 2: the packed call without its zero runs squeezed) ---------
     daemon.send_signal(signal.SIGTERM)
     daemon.wait()
+
+    def unsqueeze(b):
+        out, i = bytearray(), 0
+        while i < len(b):
+            if b[i]:
+                out.append(b[i])
+                i += 1
+            else:
+                out += bytes(b[i + 1])
+                i += 2
+        return bytes(out)
     db = sqlite3.connect(STORE)
+    check("rows are written in layout 3, squeezed",
+          {r[0] for r in db.execute("SELECT layout FROM call_rows")} == {3} and
+          all(len(r[0]) < 800 for r in db.execute("SELECT data FROM call_rows")))
+    rows = [(c, i, 2, sz, unsqueeze(d)) for c, i, _, sz, d in
+            db.execute("SELECT call_id, id, layout, size, data FROM call_rows")]
     db.executescript("CREATE TABLE calls (call_id TEXT PRIMARY KEY, id INTEGER NOT NULL,"
                      " layout INTEGER NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL);"
-                     "INSERT INTO calls SELECT call_id, id, layout, size, data FROM call_rows;"
                      "DROP TABLE call_rows;")
+    db.executemany("INSERT INTO calls VALUES (?, ?, ?, ?, ?)", rows)
+    db.commit()
     db.close()
     start()
     lst = ng.req({"command": "list"})["calls"]
