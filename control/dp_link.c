@@ -222,37 +222,67 @@ static void log_refused(struct xsd *d, const struct dp_queued *e, int rc)
 		strerror(rc));
 }
 
+static const struct xs_dp_addr *queued_local(const struct dp_queued *e)
+{
+	return e->type == XS_DP_MSG_FLOW_GET || e->type == XS_DP_MSG_FLOW_DEL ? &e->body.ref.local
+									       : &e->body.add.flow.local;
+}
+
+/* Whether q[j] is for an address an ADD in q[from..j) is for: that ADD may meet
+ * EEXIST and be sent again as REPLACE, which must reach the fast path first. */
+static bool after_add_of_same(const struct dp_queued *q, unsigned from, unsigned j)
+{
+	for (unsigned k = from; k < j; k++)
+		if (q[k].type == XS_DP_MSG_FLOW_ADD &&
+		    !memcmp(queued_local(&q[k]), queued_local(&q[j]), sizeof(struct xs_dp_addr)))
+			return true;
+	return false;
+}
+
 void dp_link_flush(struct xsd *d)
 {
 	struct dp_link *l = d->dp;
+	static struct dp_queued q[DP_QUEUE_MAX];
 	struct dp_req r[DP_QUEUE_MAX];
 	unsigned n = l->nq;
 	if (!n)
 		return;
+	/* taken off the link: should it drop mid-way (and discard its queue), the
+	 * results already read are still here to be delivered */
+	memcpy(q, l->q, n * sizeof(*q));
+	OPENSSL_cleanse(l->q, n * sizeof(*l->q));
+	l->nq = 0;
 	for (unsigned i = 0; i < n; i++)
-		r[i] = (struct dp_req){ .type = l->q[i].type, .body = &l->q[i].body,
-					.len = l->q[i].len, .info = l->q[i].info };
-	pipeline(d, r, n);
-	for (unsigned i = 0; i < n && l->nq; i++) {
-		struct dp_queued *e = &l->q[i];
+		r[i] = (struct dp_req){ .type = q[i].type, .body = &q[i].body, .len = q[i].len,
+					.info = q[i].info };
+	for (unsigned i = 0; i < n;) {
+		unsigned j = i + 1;
+		while (j < n && !after_add_of_same(q, i, j))
+			j++;
+		pipeline(d, r + i, j - i);
+		for (unsigned k = i; k < j; k++)
+			if (q[k].type == XS_DP_MSG_FLOW_ADD && r[k].rc == EEXIST) {
+				/* a live flow: replace it, keeping its ROC and replay state */
+				r[k].type = XS_DP_MSG_FLOW_REPLACE;
+				pipeline(d, &r[k], 1);
+			}
+		i = j;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct dp_queued *e = &q[i];
 		if (e->have)
 			*e->have = r[i].rc == 0;
 		if (e->type == XS_DP_MSG_FLOW_GET)
 			continue; /* a flow that is not there is not an error */
-		if (e->type == XS_DP_MSG_FLOW_ADD && r[i].rc == EEXIST) {
-			/* a live flow: replace it, keeping its ROC and replay state */
-			r[i].type = XS_DP_MSG_FLOW_REPLACE;
-			pipeline(d, &r[i], 1);
-		}
 		if (r[i].rc > 0 && !(e->type == XS_DP_MSG_FLOW_DEL && r[i].rc == ENOENT)) {
 			log_refused(d, e, r[i].rc);
 			if (e->owner >= 0 && e->owner < 64)
 				l->refused |= 1ull << e->owner;
 		}
-		/* rc < 0: the link went down; the reconnect re-programs every call */
+		/* rc < 0: the link went down; the reconnect re-programs every live call
+		 * and the next poll removes flows no call owns (poll_media) */
 	}
-	OPENSSL_cleanse(l->q, n * sizeof(*l->q));
-	l->nq = 0;
+	OPENSSL_cleanse(q, n * sizeof(*q));
 }
 
 void dp_link_discard(struct xsd *d)
@@ -262,11 +292,15 @@ void dp_link_discard(struct xsd *d)
 	l->nq = 0;
 }
 
+/* The new entry, or NULL when the link is down (also after the flush a full
+ * queue needs): nothing is queued for a link that is not there. */
 static struct dp_queued *enqueue(struct xsd *d, uint16_t type, const void *body, size_t len)
 {
 	struct dp_link *l = d->dp;
 	if (l->nq == DP_QUEUE_MAX)
 		dp_link_flush(d);
+	if (l->fd < 0)
+		return NULL;
 	struct dp_queued *e = &l->q[l->nq++];
 	e->type = type;
 	e->len = (uint16_t)len;
@@ -365,10 +399,22 @@ int dp_program_call_now(struct xsd *d, struct call *c)
 {
 	dp_link_flush(d); /* what others queued is not counted as ours */
 	uint64_t errors = d->cnt.dp_errors;
-	if (dp_program_call(d, c))
-		return -1;
+	int slot = d->ng_slot;
+	d->ng_slot = -1; /* the caller words its own warning: no second one (dp_link_refused) */
+	int rc = dp_program_call(d, c);
 	dp_link_flush(d);
-	return dp_link_up(d->dp) && d->cnt.dp_errors == errors ? 0 : -1;
+	d->ng_slot = slot;
+	return !rc && dp_link_up(d->dp) && d->cnt.dp_errors == errors ? 0 : -1;
+}
+
+void dp_remove_flow(struct xsd *d, unsigned iface, uint16_t port)
+{
+	struct xs_dp_flow_ref ref;
+	if (!dp_link_up(d->dp) || iface >= d->niface)
+		return;
+	memset(&ref, 0, sizeof(ref));
+	set_addr(&ref.local, &d->iface[iface], port);
+	enqueue(d, XS_DP_MSG_FLOW_DEL, &ref, sizeof(ref));
 }
 
 void dp_remove_call(struct xsd *d, const struct call *c)
@@ -402,6 +448,8 @@ void dp_call_info_queue(struct xsd *d, const struct call *c,
 			memset(&ref, 0, sizeof(ref));
 			set_addr(&ref.local, &d->iface[s->iface], s->relay_port);
 			struct dp_queued *e = enqueue(d, XS_DP_MSG_FLOW_GET, &ref, sizeof(ref));
+			if (!e)
+				return; /* the link went down: have[] stays false */
 			e->info = &info[leg][m];
 			e->have = &have[leg][m];
 		}
@@ -503,6 +551,9 @@ static void try_connect(struct xsd *d)
 		struct timeval tv = { .tv_sec = XS_DP_LINK_TIMEOUT_MS / 1000,
 				      .tv_usec = (XS_DP_LINK_TIMEOUT_MS % 1000) * 1000 };
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		/* a fast path that stops reading (or a socket queue shorter than the
+		 * pipeline) drops the link instead of blocking the daemon */
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	}
 	l->fd = fd;
 	l->gen++;
@@ -527,11 +578,18 @@ static void try_connect(struct xsd *d)
 	dp_link_flush(d);
 }
 
-/* The newest last-packet time of a call's flows, from a FLOW_DUMP. */
+/*
+ * The newest last-packet time of a call's flows, from a FLOW_DUMP. Flows no
+ * live call owns (their cookie is not a call id: removals lost with a link
+ * that dropped, or a call the daemon ended while the fast path was away) are
+ * removed after the dump: xsrelayd owns every flow of its fast path.
+ */
 static void poll_media(struct xsd *d)
 {
 	struct dp_link *l = d->dp;
 	static uint8_t buf[XS_DP_MSG_MAX];
+	static struct xs_dp_flow_ref orphan[256];
+	unsigned norphan = 0;
 	dp_link_flush(d);
 	if (l->fd < 0)
 		return;
@@ -554,6 +612,12 @@ static void poll_media(struct xsd *d)
 				d->flow_sum = sum;
 				d->flows_live = flows;
 			}
+			if (norphan)
+				xsd_log(XSD_LOG_WARN, "fast path: %u flows of no live call; removing "
+					"them", norphan);
+			for (unsigned i = 0; i < norphan; i++)
+				enqueue(d, XS_DP_MSG_FLOW_DEL, &orphan[i], sizeof(orphan[i]));
+			dp_link_flush(d);
 			return;
 		}
 		struct xs_dp_info_batch b;
@@ -565,6 +629,10 @@ static void poll_media(struct xsd *d)
 				break;
 			memcpy(&fi, buf + off, sizeof(fi));
 			struct call *c = call_by_id(&d->calls, fi.flow.cookie);
+			if (!c && norphan < 256) {
+				memset(&orphan[norphan], 0, sizeof(orphan[norphan]));
+				orphan[norphan++].local = fi.flow.local;
+			}
 #define XSD_SUM(name, help) sum.name += fi.stats.name;
 			XS_DP_FLOW_COUNTERS(XSD_SUM)
 #undef XSD_SUM

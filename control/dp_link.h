@@ -52,6 +52,8 @@ int dp_program_call(struct xsd *d, struct call *c);
 int dp_program_call_now(struct xsd *d, struct call *c);
 /* Removes the call's flows (queued, best effort). */
 void dp_remove_call(struct xsd *d, const struct call *c);
+/* Removes the flow at one relay port (queued). */
+void dp_remove_flow(struct xsd *d, unsigned iface, uint16_t port);
 
 /* Sends the queued flow changes, pipelined, and reads their replies. Requests
  * that wait for a reply flush first, so the fast path sees changes in order;

@@ -192,4 +192,20 @@ round "both restarted"
 # the delete's reply carries the flows' final counters (read in the same
 # pipelined exchange that removes them); the last fast path saw one round
 inR "$PY" "$NGC" delete "$NGPORT" $((N - 20)) || fail "delete reply without final counters"
+# flows of a call the daemon no longer has (its row gone while it was down):
+# removed by the daemon once it sees them in the fast path's dump
+inR "$PY" "$NGC" setup "$NGPORT" "$KEY_A" "$KEY_B" "$TMP" || fail "offer/answer (orphan)"
+[ "$(inR "$PY" "$NGC" flows "$NGPORT")" = 2 ] || fail "the new call's two flows are not there"
+kill -KILL "$XSD_PID"; wait "$XSD_PID" 2>/dev/null || true
+rm -f "$TMP/ng.sock"
+"$PY" -c 'import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute("DELETE FROM call_rows"); db.commit()' "$TMP/calls.db"
+start_xsd
+for _ in $(seq 50); do
+	[ "$(inR "$PY" "$NGC" flows "$NGPORT" 2>/dev/null)" = 0 ] && break
+	sleep 0.1
+done
+[ "$(inR "$PY" "$NGC" flows "$NGPORT")" = 0 ] || fail "flows of no live call were left in the fast path"
+grep -q "fast path: 2 flows of no live call; removing them" "$TMP/xsrelayd.log" ||
+	fail "the removal of flows of no live call is not logged"
+echo "flows of no live call removed"
 echo "PASS"
