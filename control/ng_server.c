@@ -169,11 +169,9 @@ void ng_server_refuse(struct ng_out *out, const char *reason)
 	free(cookie);
 }
 
-void ng_server_handle(struct xsd *d, struct ng_cache *cache, const char *req, size_t len,
-		      struct ng_out *out)
+static void handle(struct xsd *d, struct ng_cache *cache, const char *req, size_t len,
+		   struct ng_out *out, struct ng_arena *arena, uint8_t *arena_mem, size_t arena_size)
 {
-	static uint8_t arena_mem[1 << 20];
-	struct ng_arena arena;
 	const char *cookie = NULL;
 	size_t cookie_len = 0;
 	struct ng_val *root = NULL;
@@ -184,8 +182,8 @@ void ng_server_handle(struct xsd *d, struct ng_cache *cache, const char *req, si
 	ng_out_init(out, NG_BENCODE);
 	ng_cmd_bind(d);
 	d->cnt.ng_requests++;
-	ng_arena_init(&arena, arena_mem, sizeof(arena_mem));
-	int rc = ng_parse(req, len, &arena, &cookie, &cookie_len, &root, &syntax, &perr);
+	ng_arena_init(arena, arena_mem, arena_size);
+	int rc = ng_parse(req, len, arena, &cookie, &cookie_len, &root, &syntax, &perr);
 	if (cookie_len) {
 		struct cache_entry *e = cache_find(cache, cookie, cookie_len);
 		if (e) {
@@ -213,4 +211,14 @@ void ng_server_handle(struct xsd *d, struct ng_cache *cache, const char *req, si
 	}
 	if (!out->oom && !ng_cmd_pending(d))
 		cache_put(cache, cookie, cookie_len, out->buf, out->len, now);
+}
+
+void ng_server_handle(struct xsd *d, struct ng_cache *cache, const char *req, size_t len,
+		      struct ng_out *out)
+{
+	static uint8_t arena_mem[1 << 20];
+	struct ng_arena arena = { 0 };
+	handle(d, cache, req, len, out, &arena, arena_mem, sizeof(arena_mem));
+	/* a JSON request's strings were unescaped into the arena: SDES keys */
+	explicit_bzero(arena_mem, arena.used <= sizeof(arena_mem) ? arena.used : sizeof(arena_mem));
 }

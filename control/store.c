@@ -129,10 +129,27 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *put, *del;
 	bool in_tx;
+	bool broken;  /* SQLite rolled the transaction back by itself (full disk, I/O) */
 	int tag;
 	unsigned ntouched;
 	struct store_touch touched[STORE_TOUCH_MAX];
 };
+
+/*
+ * After a failed statement inside a group commit: SQLite may have rolled the
+ * whole transaction back by itself (SQLITE_FULL, SQLITE_IOERR, ...), and what
+ * follows would then be committed one statement at a time while what came
+ * before is gone. The store refuses every further write until the commit,
+ * which fails, so the daemon undoes the burst as one (undo_burst).
+ */
+static void tx_check(struct store *s)
+{
+	if (s->in_tx && !s->broken && sqlite3_get_autocommit(s->db)) {
+		s->broken = true;
+		xsd_log(XSD_LOG_ERR, "store: the transaction was rolled back (%s); the rest of "
+			"these requests are refused", sqlite3_errmsg(s->db));
+	}
+}
 
 /* Inside a group commit: remember which call (and which request) changed. */
 static void touch(struct store *s, uint64_t id)
@@ -205,6 +222,8 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
 		goto fail;
 	}
+	/* someone reading the file with sqlite3 may hold its lock for a moment */
+	sqlite3_busy_timeout(s->db, 500);
 	if (exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 		 "PRAGMA secure_delete=ON;"
 		 "CREATE TABLE IF NOT EXISTS call_rows (id INTEGER PRIMARY KEY, call_id TEXT NOT NULL,"
@@ -258,11 +277,12 @@ int store_save(struct store *s, const struct call *c)
 	sqlite3_bind_int(s->put, 4, (int)sizeof(struct call));
 	sqlite3_bind_blob(s->put, 5, blob, (int)len, SQLITE_STATIC);
 	touch(s, c->id);
-	int rc = sqlite3_step(s->put);
+	int rc = s->broken ? SQLITE_ABORT : sqlite3_step(s->put);
 	sqlite3_reset(s->put);
 	sqlite3_clear_bindings(s->put);
 	OPENSSL_cleanse(blob, len);
 	if (rc != SQLITE_DONE) {
+		tx_check(s);
 		xsd_log(XSD_LOG_ERR, "store: saving call %s failed: %s", c->call_id,
 			sqlite3_errmsg(s->db));
 		return -1;
@@ -277,9 +297,10 @@ int store_delete(struct store *s, const struct call *c)
 	sqlite3_reset(s->del);
 	sqlite3_bind_int64(s->del, 1, (sqlite3_int64)c->id);
 	touch(s, c->id);
-	int rc = sqlite3_step(s->del);
+	int rc = s->broken ? SQLITE_ABORT : sqlite3_step(s->del);
 	sqlite3_reset(s->del);
 	if (rc != SQLITE_DONE) {
+		tx_check(s);
 		xsd_log(XSD_LOG_ERR, "store: deleting call %s failed: %s", c->call_id,
 			sqlite3_errmsg(s->db));
 		return -1;
@@ -294,6 +315,7 @@ int store_begin(struct store *s)
 	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
 	s->in_tx = true;
+	s->broken = false;
 	s->ntouched = 0;
 	s->tag = -1;
 	return 0;
@@ -310,6 +332,12 @@ int store_commit(struct store *s)
 	if (!s)
 		return 0;
 	s->in_tx = false;
+	if (s->broken) {
+		s->broken = false;
+		xsd_log(XSD_LOG_ERR, "store: commit failed: the transaction was already rolled "
+			"back");
+		return -1;
+	}
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
 		s->ntouched = 0;
 		return 0;
@@ -317,6 +345,14 @@ int store_commit(struct store *s)
 	xsd_log(XSD_LOG_ERR, "store: commit failed: %s", sqlite3_errmsg(s->db));
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
+}
+
+void store_rollback(struct store *s)
+{
+	if (!s)
+		return;
+	s->in_tx = false;
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 unsigned store_touched(const struct store *s, const struct store_touch **out)

@@ -34,6 +34,8 @@ int store_delete(struct store *s, const struct call *c); /* the row of c->id */
  * (and, by the tag set while they were written, which requests) it lost. */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
+/* Abandons the transaction begun with store_begin. */
+void store_rollback(struct store *s);
 /* The tag recorded with the saves and deletes from now on (the daemon: the
  * ng request's burst slot; -1 none). */
 void store_tag(struct store *s, int tag);

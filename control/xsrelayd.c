@@ -222,12 +222,16 @@ static uint64_t undo_burst(struct xsd *d)
 {
 	const struct store_touch *t;
 	unsigned n = store_touched(d->store, &t);
+	static struct {
+		uint8_t iface;
+		uint16_t port;
+	} old[STORE_TOUCH_MAX * 2 * CALL_MAX_MEDIA];
+	unsigned nold = 0, back = 0;
 	uint64_t slots = 0;
-	unsigned back = 0;
 	dp_link_discard(d);
 	/* first every changed call leaves memory, so that a port one of them
 	 * handed to another in this burst is free again when the stored state
-	 * takes it back */
+	 * takes it back; its flows stay for now */
 	for (unsigned i = 0; i < n; i++) {
 		struct call *c = call_by_id(&d->calls, t[i].id);
 		if (t[i].tag >= 0 && t[i].tag < 64)
@@ -236,15 +240,22 @@ static uint64_t undo_burst(struct xsd *d)
 			slots = ~0ull; /* cannot say which: refuse them all */
 		if (!c)
 			continue;
-		dp_remove_call(d, c);
+		for (int l = 0; l < 2; l++)
+			for (int m = 0; m < c->leg[l].nmedia && m < CALL_MAX_MEDIA; m++)
+				if (c->leg[l].media[m].relay_port &&
+				    nold < sizeof(old) / sizeof(old[0])) {
+					old[nold].iface = c->leg[l].media[m].iface;
+					old[nold++].port = c->leg[l].media[m].relay_port;
+				}
 		call_ports_put(d, c);
 		call_remove(&d->calls, c);
 	}
+	/* the stored state comes back: a flow it still has is replaced, keeping its
+	 * ROC and replay state (ADD, EEXIST, REPLACE) */
 	for (unsigned i = 0; i < n; i++) {
 		if (call_by_id(&d->calls, t[i].id))
 			continue; /* listed twice */
-		int rc = store_load_id(d->store, t[i].id, load_one, d);
-		if (rc < 0)
+		if (store_load_id(d->store, t[i].id, load_one, d) < 0)
 			xsd_log(XSD_LOG_ERR, "store: call #%llu could not be read back after the "
 				"failed commit", (unsigned long long)t[i].id);
 		struct call *c = call_by_id(&d->calls, t[i].id);
@@ -253,10 +264,31 @@ static uint64_t undo_burst(struct xsd *d)
 			back++;
 		}
 	}
+	/* flows at ports no call holds any more go */
+	for (unsigned i = 0; i < nold; i++)
+		if (old[i].iface < d->niface &&
+		    !port_pool_in_use(&d->iface[old[i].iface].pool, old[i].port))
+			dp_remove_flow(d, old[i].iface, old[i].port);
 	xsd_log(XSD_LOG_ERR, "store: commit failed: %u calls changed by the last requests are "
 		"back as stored (%u of them live), and those requests are refused (%s)", n,
 		back, NG_ERR_NOT_STORED);
 	return slots;
+}
+
+/* The slot of an earlier datagram of this burst with the same cookie as slot
+ * i (the bytes before the first space), or -1. */
+static int same_cookie_before(char (*buf)[NG_REQUEST_MAX + 1], const struct mmsghdr *msg,
+			      unsigned i)
+{
+	const char *sp = memchr(buf[i], ' ', msg[i].msg_len);
+	if (!sp)
+		return -1;
+	size_t n = (size_t)(sp - buf[i]);
+	for (unsigned j = 0; j < i; j++)
+		if (msg[j].msg_len > n && msg[j].msg_len <= NG_REQUEST_MAX && buf[j][n] == ' ' &&
+		    !memcmp(buf[j], buf[i], n))
+			return (int)j;
+	return -1;
 }
 
 /* Serves the datagrams waiting on fd in one burst: their state changes are
@@ -284,6 +316,13 @@ static void serve_dgram(struct xsd *d, struct ng_cache *cache, int fd)
 		return;
 	dp_link_flush(d); /* earlier work's changes: the queue is this burst's alone */
 	bool tx = !store_begin(d->store);
+	/* The cache answers retransmissions, but an earlier copy in this burst may
+	 * not have its reply yet (a delete's waits for the flush): a later copy
+	 * gets that reply, once it is final, instead of running again. Found
+	 * before any request is handled (handled requests are wiped). */
+	int dup[BURST];
+	for (unsigned i = 0; i < (unsigned)got; i++)
+		dup[i] = msg[i].msg_len <= NG_REQUEST_MAX ? same_cookie_before(buf, msg, i) : -1;
 	for (unsigned i = 0; i < (unsigned)got; i++) {
 		size_t len = msg[i].msg_len;
 		if (len > NG_REQUEST_MAX) {
@@ -291,7 +330,15 @@ static void serve_dgram(struct xsd *d, struct ng_cache *cache, int fd)
 			d->cnt.ng_malformed++;
 			xsd_log(XSD_LOG_WARN, "ng: dropped a %zu-byte datagram (limit %d)", len,
 				NG_REQUEST_MAX);
+			explicit_bzero(buf[i], sizeof(buf[i]));
 			ng_out_init(&out[i], NG_BENCODE); /* nothing to send */
+			continue;
+		}
+		if (dup[i] >= 0) {
+			d->cnt.ng_requests++;
+			d->cnt.ng_retransmits++;
+			explicit_bzero(buf[i], len);
+			ng_out_init(&out[i], NG_BENCODE);
 			continue;
 		}
 		d->ng_slot = (int)i;
@@ -324,6 +371,11 @@ static void serve_dgram(struct xsd *d, struct ng_cache *cache, int fd)
 		if (refused >> i & 1 &&
 		    !ng_out_reply_add(&out[i], "warning", NG_WARN_DP_REFUSED))
 			ng_cache_update(cache, &out[i]);
+	for (unsigned i = 0; i < n; i++)
+		if (dup[i] >= 0 && !out[dup[i]].oom) {
+			out[i].syntax = out[dup[i]].syntax;
+			ng_out_raw(&out[i], out[dup[i]].buf, out[dup[i]].len);
+		}
 	fflush(stderr);
 	/* the replies, in one call: same slots, only those with something to say */
 	unsigned k = 0;
@@ -529,14 +581,27 @@ int main(int argc, char **argv)
 		iface_names(&d, names, sizeof(names));
 		/* The names are recorded with the rows that use them: rows whose
 		 * interfaces moved are written again under the new positions. */
-		int tx = store_begin(d.store);
-		if (iface_map_moves())
+		uint64_t errs = d.cnt.store_errors;
+		bool ok = !store_begin(d.store);
+		if (ok && iface_map_moves())
 			call_foreach(&d.calls, resave_one, &d);
-		if (store_meta_set(d.store, "interfaces", names) || (!tx && store_commit(d.store)))
-			xsd_log(XSD_LOG_ERR, "store: could not record the interface names");
-		/* from now on rows use this configuration's positions (undo_burst) */
-		for (int k = 0; k < XSD_MAX_IFACES; k++)
-			iface_map[k] = k < (int)d.niface ? k : -1;
+		ok = ok && d.cnt.store_errors == errs &&
+		     !store_meta_set(d.store, "interfaces", names);
+		if (ok)
+			ok = !store_commit(d.store);
+		else
+			store_rollback(d.store);
+		if (ok) {
+			/* from now on rows use this configuration's positions (undo_burst) */
+			for (int k = 0; k < XSD_MAX_IFACES; k++)
+				iface_map[k] = k < (int)d.niface ? k : -1;
+		} else {
+			/* the rows and the names they refer to stay as they were, and so
+			 * does the map from one to the other */
+			d.cnt.store_errors++;
+			xsd_log(XSD_LOG_ERR, "store: could not record the interface names (the "
+				"next start maps the stored calls again)");
+		}
 		xsd_log(XSD_LOG_INFO, "store %s: %ld calls reloaded%s", d.cfg.store_path, n,
 			skipped ? " (some rows of another layout skipped)" : "");
 	}

@@ -19,6 +19,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -150,6 +151,24 @@ try:
     start()
     check("after kill -9 exactly the calls acknowledged are back",
           calls(Ng(udp=("127.0.0.1", PORT))) == {"kept-1", "lost-1"})
+
+    # --- the store locked by someone else while the daemon starts -------------------
+    daemon.send_signal(signal.SIGKILL)
+    daemon.wait()
+    lock = sqlite3.connect(os.path.join(DISK, "calls.db"), isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")
+    start()
+    time.sleep(1.0)
+    lock.execute("ROLLBACK")
+    lock.close()
+    ng = Ng(udp=("127.0.0.1", PORT))
+    o, a = call(ng, "after-lock")
+    check("started while the store was locked: a call is set up", a and a.get("result") == "ok")
+    daemon.send_signal(signal.SIGKILL)
+    daemon.wait()
+    start()
+    check("... and it is in the store (kill -9, restart)",
+          calls(Ng(udp=("127.0.0.1", PORT))) == {"kept-1", "lost-1", "after-lock"})
 finally:
     if daemon and daemon.poll() is None:
         daemon.send_signal(signal.SIGTERM)

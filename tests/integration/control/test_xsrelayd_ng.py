@@ -368,6 +368,28 @@ try:
     rc, _, _ = ctl("bogus")
     check("xsrelayctl usage error: exit 2", rc == 2)
 
+    # --- a retransmission inside the same burst as the original ------------------
+    # (the daemon stopped while both copies arrive: they are read together, and
+    # the delete's reply is only final after the burst's fast-path flush)
+    r = ng.req({"command": "offer", "call-id": "dup-1", "from-tag": "a", "sdp": SDP_A_SAVP})
+    r = ng.req({"command": "answer", "call-id": "dup-1", "from-tag": "a", "to-tag": "b",
+                "sdp": SDP_B_AVP})
+    before = ng.req({"command": "statistics"})["statistics"]["xsrelayd"]
+    dgram = ng.cookie() + b" " + benc({"command": "delete", "call-id": "dup-1"})
+    daemon.send_signal(signal.SIGSTOP)
+    try:
+        ng.s.sendto(dgram, ng.to)
+        ng.s.sendto(dgram, ng.to)
+    finally:
+        daemon.send_signal(signal.SIGCONT)
+    replies = [ng.s.recv(70000), ng.s.recv(70000)]
+    after = ng.req({"command": "statistics"})["statistics"]["xsrelayd"]
+    check("a delete and its copy in one burst: the same reply twice, ok, applied once",
+          replies[0] == replies[1] and b"6:result2:ok" in replies[0] and
+          after["ng_retransmits"] == before["ng_retransmits"] + 1 and
+          after["ng_errors"] == before["ng_errors"] and
+          after["calls_deleted"] == before["calls_deleted"] + 1)
+
     # --- restart: kill -9, state comes back -------------------------------------
     daemon.send_signal(signal.SIGKILL)
     daemon.wait()
