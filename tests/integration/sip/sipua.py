@@ -131,13 +131,13 @@ class UA:
         self.send("\r\n".join(out) + "\r\n\r\n" + (body or ""), req.src)
 
     def request(self, method, ruri, dst, to, callid, cseq, body="", extra="",
-                to_tag=None, branch=None):
+                to_tag=None, branch=None, ctype="application/sdp"):
         out = ["%s %s SIP/2.0" % (method, ruri), "Via: " + self.via(branch),
                "Max-Forwards: 70", "From: <sip:%s@%s>;tag=%s" % (self.user, self.addr[0], self.tag),
                "To: <%s>%s" % (to, ";tag=" + to_tag if to_tag else ""), "Call-ID: " + callid,
                "CSeq: %d %s" % (cseq, method), "Contact: " + self.contact()]
         if body:
-            out.append("Content-Type: application/sdp")
+            out.append("Content-Type: " + ctype)
         text = "\r\n".join(out) + "\r\n" + extra + "Content-Length: %d\r\n\r\n%s" % (
             len(body.encode()), body)
         self.send(text, dst)
