@@ -50,6 +50,7 @@ struct edge_call {
 	struct xsp_hs hs;
 	struct xsp_subkey *hs_key;
 	struct sip_request *hs_req; /* our x-sipura INFO to the SPA phone, while pending */
+	struct list infos;        /* INFOs passed on whose senders await the answer */
 	bool hs_ready, secure, answered, ng_call;
 	bool insecure_done;       /* the policy ran once; later failures change nothing */
 	bool rejected;            /* the caller already got a final error response */
@@ -226,9 +227,12 @@ static struct mbuf *sdp_copy(const struct mbuf *from)
 	return mb;
 }
 
+static void info_flush(struct edge_call *c);
+
 static void call_destructor(void *arg)
 {
 	struct edge_call *c = arg;
+	info_flush(c);              /* 487 to INFOs still awaiting the other side */
 	c->hs_req = mem_deref(c->hs_req); /* a pending INFO: its handler is not called */
 	tmr_cancel(&c->secure_tmr);
 	tmr_cancel(&c->end_tmr);
@@ -282,17 +286,188 @@ static void ng_insecure(struct edge_call *c, const char *why)
 		edge_log("call %s: could not mark the call insecure in xsrelayd: %s", c->callid, err);
 }
 
-/* Passes an INFO that is not x-sipura to the other leg, with its Content-Type. */
-static void pass_info(struct sipsess *to, const struct sip_msg *msg)
+/*
+ * Sends an INFO on a leg's dialog with a response handler. Not with
+ * sipsess_info: libre's session ends itself when an INFO of it times out or
+ * gets 408 or 481; here the caller decides what an INFO's failure means.
+ */
+static int dlg_info(struct edge_call *c, struct sipsess *to, struct sip_request **reqp,
+		    const char *ctype, const void *body, size_t len, sip_resp_h *resph,
+		    void *arg)
 {
-	char ctype[128];
-	if (!to)
+	struct sip_dialog *dlg = to ? sipsess_dialog(to) : NULL;
+	if (!dlg || !sip_dialog_established(dlg))
+		return ENOTCONN;
+	return sip_drequestf(reqp, c->e->sip, true, "INFO", dlg, 0, NULL, NULL, resph, arg,
+			     "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n%b", ctype, len,
+			     (const char *)body, len);
+}
+
+/* ---- INFOs that are not x-sipura: passed on, answered with the other side's answer ---- */
+
+#define INFO_PENDING_MAX 8
+/* The sender's own INFO transaction gives up after 64*T1 = 32 s, and so would
+ * ours to the other side a little later: the sender gets 408 from the edge
+ * before its own timer runs out. */
+#define INFO_ANSWER_MS 30000
+
+/* An INFO from one side passed on to the other, until its sender has an answer. */
+struct edge_info {
+	struct le le;
+	struct edge_call *c;
+	bool from_in;              /* the sender is the accepted leg */
+	uint32_t cseq;             /* the sender's CSeq */
+	const struct sip_msg *msg; /* the sender's INFO */
+	struct sip_strans *st;     /* its server transaction, open from the start: libre
+				    * absorbs the sender's retransmissions in it */
+	struct sip_request *req;   /* ours to the other side, until its final response */
+	struct tmr tmr;
+};
+
+static const char *side_name(const struct edge_call *c, bool in)
+{
+	return in == c->spa_calls ? "SPA" : "upstream";
+}
+
+static void info_destructor(void *arg)
+{
+	struct edge_info *i = arg;
+	tmr_cancel(&i->tmr);
+	list_unlink(&i->le);
+	i->req = mem_deref(i->req); /* still pending: its response handler is not called */
+	i->st = mem_deref(i->st);   /* not answered (out of memory only) */
+	mem_deref((void *)i->msg);
+}
+
+/* Answers the sender (with resp's body, if any) and drops the record. */
+static void info_answer(struct edge_info *i, uint16_t scode, const char *reason,
+			const struct sip_msg *resp)
+{
+	struct sip *sip = i->c->e->sip;
+	size_t len = resp ? mbuf_get_left(resp->mb) : 0;
+	int err;
+	if (len && pl_isset(&resp->ctyp.type))
+		err = sip_treplyf(&i->st, NULL, sip, i->msg, false, scode, reason,
+				  "Content-Type: %r/%r\r\nContent-Length: %zu\r\n\r\n%b",
+				  &resp->ctyp.type, &resp->ctyp.subtype, len,
+				  (const char *)mbuf_buf(resp->mb), len);
+	else
+		err = sip_treplyf(&i->st, NULL, sip, i->msg, false, scode, reason,
+				  "Content-Length: 0\r\n\r\n");
+	if (err)
+		edge_log("call %s: answering an INFO from the %s side %u failed: %m",
+			 i->c->callid, side_name(i->c, i->from_in), scode, err);
+	mem_deref(i);
+}
+
+static void info_flush(struct edge_call *c)
+{
+	struct le *le;
+	while ((le = list_head(&c->infos)))
+		info_answer(le->data, 487, "Request Terminated", NULL);
+}
+
+static void info_timeout(void *arg)
+{
+	struct edge_info *i = arg;
+	edge_log("call %s: the %s side did not answer an INFO in %u s: 408 to the %s side",
+		 i->c->callid, side_name(i->c, !i->from_in), INFO_ANSWER_MS / 1000,
+		 side_name(i->c, i->from_in));
+	info_answer(i, 408, "Request Timeout", NULL);
+}
+
+/*
+ * The other side's response to an INFO passed on: its final response goes to
+ * the sender. A failure of the INFO (408, a timeout, another error) ends
+ * nothing; only a 481 (the other side no longer knows the dialog) ends the
+ * call, after the sender has it.
+ */
+static void info_resp(int err, const struct sip_msg *msg, void *arg)
+{
+	struct edge_info *i = arg;
+	struct edge_call *c = i->c;
+	const char *to = side_name(c, !i->from_in), *from = side_name(c, i->from_in);
+	char reason[96];
+	if (!err && msg && msg->scode < 200)
+		return; /* provisional: the sender waits on */
+	if (err || !msg) {
+		bool tmo = err == ETIMEDOUT;
+		edge_log("call %s: an INFO to the %s side failed (%m): %u to the %s side", c->callid,
+			 to, err ? err : EPROTO, tmo ? 408 : 503, from);
+		info_answer(i, tmo ? 408 : 503, tmo ? "Request Timeout" : "Service Unavailable",
+			    NULL);
 		return;
+	}
+	if (pl_strcpy(&msg->reason, reason, sizeof(reason)))
+		reason[0] = '\0';
+	uint16_t scode = msg->scode;
+	if (scode >= 300)
+		edge_log("call %s: the %s side answered an INFO %u %s: passed on to the %s side",
+			 c->callid, to, scode, reason, from);
+	info_answer(i, scode, reason, msg);
+	if (scode == 481)
+		end_call(c, "the other side answered an INFO with 481");
+}
+
+/*
+ * An INFO that is not x-sipura from one side (from_in: the accepted leg):
+ * passed on to the other side with its Content-Type and body, and answered
+ * with the other side's final response when it comes (408 after
+ * INFO_ANSWER_MS without one). libre 1.1 hands in-dialog INFOs to the session
+ * without a server transaction, and a retransmission (same CSeq) passes its
+ * CSeq check: so the edge opens the transaction itself, in which libre's
+ * transaction layer absorbs retransmissions (same Via branch) until the
+ * answer, and repeats the answer after it.
+ */
+static void pass_info(struct edge_call *c, const struct sip_msg *msg, bool from_in)
+{
+	struct sipsess *to = from_in ? c->out : c->in;
+	unsigned n = 0;
+	char ctype[128];
+	for (struct le *le = list_head(&c->infos); le; le = le->next, n++) {
+		const struct edge_info *p = le->data;
+		if (p->from_in == from_in && p->cseq == msg->cseq.num) {
+			/* the same CSeq with another branch: not a retransmission
+			 * libre can tell; not passed on twice either */
+			edge_log("call %s: an INFO from the %s side repeats CSeq %u of one that is "
+				 "not answered yet: ignored", c->callid, side_name(c, from_in),
+				 msg->cseq.num);
+			return;
+		}
+	}
+	if (n >= INFO_PENDING_MAX) {
+		sip_treplyf(NULL, NULL, c->e->sip, msg, false, 500, "Server Internal Error",
+			    "Retry-After: 1\r\nContent-Length: 0\r\n\r\n");
+		return;
+	}
+	struct edge_info *i = mem_zalloc(sizeof(*i), info_destructor);
+	if (!i) {
+		sip_treply(NULL, c->e->sip, msg, 500, "Server Internal Error");
+		return;
+	}
+	i->c = c;
+	i->from_in = from_in;
+	i->cseq = msg->cseq.num;
+	i->msg = mem_ref((void *)msg);
+	list_append(&c->infos, &i->le, i);
 	if (pl_isset(&msg->ctyp.type))
 		re_snprintf(ctype, sizeof(ctype), "%r/%r", &msg->ctyp.type, &msg->ctyp.subtype);
 	else
 		snprintf(ctype, sizeof(ctype), "application/octet-stream");
-	sipsess_info(to, ctype, msg->mb, NULL, NULL);
+	int err = sip_strans_alloc(&i->st, c->e->sip, msg, NULL, NULL);
+	if (!err)
+		err = dlg_info(c, to, &i->req, ctype, mbuf_buf(msg->mb), mbuf_get_left(msg->mb),
+			       info_resp, i);
+	if (err) {
+		edge_log("call %s: an INFO from the %s side could not be passed on: %m",
+			 c->callid, side_name(c, from_in), err);
+		if (err == ENOTCONN)
+			info_answer(i, 480, "Temporarily Unavailable", NULL);
+		else
+			info_answer(i, 500, "Server Internal Error", NULL);
+		return;
+	}
+	tmr_start(&i->tmr, INFO_ANSWER_MS, info_timeout, i);
 }
 
 static void insecure(struct edge_call *c, const char *why)
@@ -423,27 +598,21 @@ static void spa_info_callee(struct edge_call *c, const struct sip_msg *msg)
 		went_secure(c, "callee");
 		return;
 	default:
-		/* not x-sipura: pass it on to the other side, answer here */
-		pass_info(c->out, msg);
-		reply_info(c, msg, 200, "OK", NULL, 0);
+		/* not x-sipura: the other side answers it */
+		pass_info(c, msg, true);
 	}
 }
 
 /*
- * Sends an x-sipura INFO to the called SPA phone on its dialog. Not with
- * sipsess_info: libre's session ends itself when an INFO of it times out or
- * gets 408, whatever the insecure policy says. Here an unanswered INFO is one
- * more way for the handshake to fail (hs_info_failed).
+ * Sends an x-sipura INFO to the called SPA phone on its dialog (dlg_info, not
+ * sipsess_info, whose session would end on a timeout or 408 whatever the
+ * insecure policy says). Here an unanswered INFO is one more way for the
+ * handshake to fail (hs_info_failed).
  */
 static int spa_info(struct edge_call *c, const char *body, size_t len, sip_resp_h *resph)
 {
-	struct sip_dialog *dlg = c->out ? sipsess_dialog(c->out) : NULL;
-	if (!dlg || !sip_dialog_established(dlg))
-		return ENOTCONN;
 	c->hs_req = mem_deref(c->hs_req);
-	return sip_drequestf(&c->hs_req, c->e->sip, true, "INFO", dlg, 0, NULL, NULL, resph, c,
-			     "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n%b",
-			     c->e->assume.content_type, len, body, len);
+	return dlg_info(c, c->out, &c->hs_req, c->e->assume.content_type, body, len, resph, c);
 }
 
 /*
@@ -797,12 +966,10 @@ static void info_in(struct sip *sip, const struct sip_msg *msg, void *arg)
 {
 	struct edge_call *c = arg;
 	(void)sip;
-	if (c->spa_calls) {
+	if (c->spa_calls)
 		spa_info_callee(c, msg);
-	} else {
-		pass_info(c->out, msg);
-		sip_treply(NULL, c->e->sip, msg, 200, "OK");
-	}
+	else
+		pass_info(c, msg, true);
 }
 
 static void close_in(int err, const struct sip_msg *msg, void *arg)
@@ -865,8 +1032,7 @@ static void info_out(struct sip *sip, const struct sip_msg *msg, void *arg)
 {
 	struct edge_call *c = arg;
 	(void)sip;
-	pass_info(c->in, msg);
-	sip_treply(NULL, c->e->sip, msg, 200, "OK");
+	pass_info(c, msg, false);
 }
 
 static void close_out(int err, const struct sip_msg *msg, void *arg)
