@@ -514,7 +514,7 @@ static int configure(struct xsd *d, int argc, char **argv)
 			fprintf(stderr, "xsrelayd: %s\n", err);
 			return -1;
 		}
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) { /* --SETTING VALUE pairs */
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(usage, stdout);
 			exit(0);
@@ -529,7 +529,6 @@ static int configure(struct xsd *d, int argc, char **argv)
 			fprintf(stderr, "xsrelayd: %s\n", err);
 			return -1;
 		}
-		i++;
 	}
 	if (!d->niface) {
 		fprintf(stderr, "xsrelayd: no relay interface configured (interface = "

@@ -20,11 +20,6 @@
 #define HANDOFF_RING 4096
 #define IDLE_LOOPS 2000
 
-static inline void cnt_add(struct dp_worker *w, enum dp_cnt c, uint64_t v)
-{
-	w->cnt[c] += v;
-}
-
 static inline void drop(struct dp_worker *w, struct rte_mbuf *m, enum dp_cnt c)
 {
 	w->cnt[c]++;
