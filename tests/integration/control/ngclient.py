@@ -61,6 +61,15 @@ def strs(v):
     return v
 
 
+def free_port():
+    """a UDP port on 127.0.0.1 nobody uses now"""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
 class Ng:
     def __init__(self, udp=None, unix=None, timeout=3.0):
         self.n = 0

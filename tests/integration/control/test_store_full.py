@@ -18,7 +18,6 @@ import base64
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -26,7 +25,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ngclient import Ng  # noqa: E402
+from ngclient import Ng, free_port  # noqa: E402
 
 XSRELAYD = sys.argv[1]
 if os.geteuid() != 0:
@@ -41,14 +40,6 @@ def check(what, cond):
     print(("ok - " if cond else "FAIL - ") + what, flush=True)
     if not cond:
         fails += 1
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 TMP = tempfile.mkdtemp(prefix="xsrelayd-full.")

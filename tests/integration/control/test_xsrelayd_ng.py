@@ -26,7 +26,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ngclient import Ng, benc  # noqa: E402
+from ngclient import Ng, benc, free_port  # noqa: E402
 
 XSRELAYD, XSRELAYCTL = sys.argv[1], sys.argv[2]
 fails = 0
@@ -37,14 +37,6 @@ def check(what, cond):
     print(("ok - " if cond else "FAIL - ") + what)
     if not cond:
         fails += 1
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 TMP = tempfile.mkdtemp(prefix="xsrelayd-test.")
