@@ -615,6 +615,7 @@ static void poll_media(struct xsd *d)
 			if (norphan)
 				xsd_log(XSD_LOG_WARN, "fast path: %u flows of no live call; removing "
 					"them", norphan);
+			d->cnt.dp_orphans += norphan;
 			for (unsigned i = 0; i < norphan; i++)
 				enqueue(d, XS_DP_MSG_FLOW_DEL, &orphan[i], sizeof(orphan[i]));
 			dp_link_flush(d);

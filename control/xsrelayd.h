@@ -57,6 +57,7 @@ struct xsd_config {
 	X(dp_connects,        "connections made to the fast path") \
 	X(dp_reprograms,      "full re-programmings of the fast path") \
 	X(dp_errors,          "fast-path requests that failed") \
+	X(dp_orphans,         "fast-path flows of no live call, removed") \
 	X(store_errors,       "store writes that failed") \
 	X(xsipura_keys,       "x-sipura key installations")
 

@@ -15,6 +15,7 @@
       leg's stream relayed at least MIN_PACKETS), the retransmission gets the same
       reply, and the call is gone from the list
   ng_call.py flows NG_PORT         prints the fast path's flow count (statistics)
+  ng_call.py orphans NG_PORT       prints xsrelayd's dp_orphans counter
   ng_call.py list NG_PORT          prints the call-ids, one a line
   ng_call.py wait-fast-path NG_PORT SECONDS
       waits until statistics says the fast path is connected (exit 1 if not)
@@ -89,6 +90,8 @@ def main():
         assert ng.req({"command": "delete", "call-id": "e2e-call"}, cookie=cookie) == r
         assert "e2e-call" not in ng.req({"command": "list"})["calls"]
         print("delete: final counters %s, totals %d packets" % (pkts, r["totals"]["packets"]))
+    elif cmd == "orphans":
+        print(ng.req({"command": "statistics"})["statistics"]["xsrelayd"]["dp_orphans"])
     elif cmd == "flows":
         print(ng.req({"command": "statistics"})["statistics"]["fast path"]["flows"])
     elif cmd == "list":

@@ -207,5 +207,6 @@ done
 [ "$(inR "$PY" "$NGC" flows "$NGPORT")" = 0 ] || fail "flows of no live call were left in the fast path"
 grep -q "fast path: 2 flows of no live call; removing them" "$TMP/xsrelayd.log" ||
 	fail "the removal of flows of no live call is not logged"
+[ "$(inR "$PY" "$NGC" orphans "$NGPORT")" = 2 ] || fail "dp_orphans does not count them"
 echo "flows of no live call removed"
 echo "PASS"
