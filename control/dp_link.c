@@ -24,6 +24,7 @@ struct dp_link {
 	unsigned gen; /* counts connections: tells a new link from an old fd number */
 	/* flow changes nobody waits for, in order (see dp_link_flush) */
 	struct dp_queued *q;
+	struct dp_queued *q_sent; /* the other half: what the flush under way sends */
 	unsigned nq;
 	uint64_t refused;  /* slots whose queued flows the fast path refused */
 };
@@ -103,7 +104,10 @@ struct dp_link *dp_link_create(const char *path)
 	snprintf(l->path, sizeof(l->path), "%s", path);
 	l->fd = -1;
 	l->q = calloc(DP_QUEUE_MAX, sizeof(*l->q));
-	if (!l->q) {
+	l->q_sent = calloc(DP_QUEUE_MAX, sizeof(*l->q_sent));
+	if (!l->q || !l->q_sent) {
+		free(l->q);
+		free(l->q_sent);
 		free(l);
 		return NULL;
 	}
@@ -118,6 +122,7 @@ void dp_link_free(struct dp_link *l)
 		close(l->fd);
 	OPENSSL_cleanse(l->q, DP_QUEUE_MAX * sizeof(*l->q));
 	free(l->q);
+	free(l->q_sent); /* wiped after every flush */
 	free(l);
 }
 
@@ -242,15 +247,15 @@ static bool after_add_of_same(const struct dp_queued *q, unsigned from, unsigned
 void dp_link_flush(struct xsd *d)
 {
 	struct dp_link *l = d->dp;
-	static struct dp_queued q[DP_QUEUE_MAX];
 	struct dp_req r[DP_QUEUE_MAX];
 	unsigned n = l->nq;
 	if (!n)
 		return;
-	/* taken off the link: should it drop mid-way (and discard its queue), the
-	 * results already read are still here to be delivered */
-	memcpy(q, l->q, n * sizeof(*q));
-	OPENSSL_cleanse(l->q, n * sizeof(*l->q));
+	/* the halves swap: should the link drop mid-way (and discard its queue),
+	 * the results already read are still here to be delivered */
+	struct dp_queued *q = l->q;
+	l->q = l->q_sent;
+	l->q_sent = q;
 	l->nq = 0;
 	for (unsigned i = 0; i < n; i++)
 		r[i] = (struct dp_req){ .type = q[i].type, .body = &q[i].body, .len = q[i].len,
