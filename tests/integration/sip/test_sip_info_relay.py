@@ -28,6 +28,7 @@ wait for an unanswered INFO is waited once:
 
 Usage: test_sip_info_relay.py XSRELAY_SIP XSRELAY_MC XSRELAYD XSRELAYCTL
 """
+import contextlib
 import os
 import re
 import sys
@@ -140,8 +141,11 @@ def phone_call(name, phone, edge_addr, callid):
     return leg
 
 
-def call_out(name):
-    """The phone calls the upstream."""
+@contextlib.contextmanager
+def outgoing_bench(name):
+    """An upstream that answers INVITE 200 and a phone registered through a fresh
+    edge: (edge log name, upstream, phone, edge process, edge address); all
+    stopped after."""
     port = free_port()
     log = "sip-%s.log" % name
     up = UA("127.0.0.2", user="3000", auto={"REGISTER": (200, "OK", None),
@@ -154,6 +158,16 @@ def call_out(name):
     try:
         reg = register(phone, edge_addr, "reg-%s" % name)
         check("%s: the phone registers (200)" % name, reg is not None and reg.code == 200)
+        yield log, up, phone, edge, edge_addr
+    finally:
+        H.stop(edge)
+        up.close()
+        phone.close()
+
+
+def call_out(name):
+    """The phone calls the upstream."""
+    with outgoing_bench(name) as (log, up, phone, edge, edge_addr):
         leg = phone_call(name, phone, edge_addr, "%s-%d" % (name, os.getpid()))
         if not leg:
             return
@@ -208,10 +222,6 @@ def call_out(name):
         b = final(leg, "BYE", c)
         check("%s: the phone's BYE gets 200 and the upstream a BYE" % name,
               b is not None and b.code == 200 and up.wait(is_bye, 5) is not None)
-    finally:
-        H.stop(edge)
-        up.close()
-        phone.close()
 
 
 def call_in(name):
@@ -273,18 +283,7 @@ def call_in(name):
 
 def call_gone(name):
     """Two calls from the phone that end while INFOs are around."""
-    port = free_port()
-    log = "sip-%s.log" % name
-    up = UA("127.0.0.2", user="3000", auto={"REGISTER": (200, "OK", None),
-                                            "BYE": (200, "OK", None),
-                                            "INVITE": (200, "OK", sdp("127.0.0.2", 5000, "7"))})
-    phone = UA("127.0.0.1", user="2001", auto={"BYE": (200, "OK", None)})
-    edge = H.start_edge(port, up.addr, log, "--secure-timeout", "0", "--insecure", "keep",
-                        "--far-transport", "RTP/AVP")
-    edge_addr = ("127.0.0.1", port)
-    try:
-        reg = register(phone, edge_addr, "reg-%s" % name)
-        check("%s: the phone registers (200)" % name, reg is not None and reg.code == 200)
+    with outgoing_bench(name) as (log, up, phone, edge, edge_addr):
         # the upstream hangs up while the phone's INFO waits for its answer
         leg = phone_call(name, phone, edge_addr, "%s-1-%d" % (name, os.getpid()))
         if not leg:
@@ -314,10 +313,6 @@ def call_gone(name):
               phone.count(is_bye) == 2 and up.count(is_bye) >= n_bye + 1)
         check("%s: 481: logged" % name,
               "ended: the other side answered an INFO with 481" in log_of(log))
-    finally:
-        H.stop(edge)
-        up.close()
-        phone.close()
 
 
 def run(f, name):
