@@ -25,10 +25,7 @@ set -euo pipefail
 
 DP=$1 XSD=$2 CTL=$3 TONE=$4
 PY=$(command -v python3)
-if [ "$(id -u)" != 0 ] || ! command -v kamailio >/dev/null || ! command -v baresip >/dev/null; then
-	echo "SKIP: needs root, kamailio and baresip"
-	exit 77
-fi
+e2e_need_sip_peers
 
 ID=$$
 NS_A=xk-a-$ID NS_B1=xk-b1-$ID NS_B2=xk-b2-$ID NS_K=xk-k-$ID NS_R=xk-r-$ID NS_W=xk-w-$ID
@@ -40,16 +37,9 @@ PIDS=
 cleanup() {
 	local rc=$?
 	set +e
-	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
-	sleep 0.5
-	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
-	wait 2>/dev/null
+	e2e_stop_pids
 	for ns in "$NS_A" "$NS_B1" "$NS_B2" "$NS_K" "$NS_R" "$NS_W"; do ip netns del "$ns" 2>/dev/null; done
-	if [ $rc != 0 ]; then
-		for f in dp.log xsrelayd.log kamailio.log alice.log plain.log srtp.log; do
-			[ -f "$TMP/$f" ] && { echo "--- $f"; tail -25 "$TMP/$f"; }
-		done
-	fi
+	[ $rc != 0 ] && e2e_tail_logs "$TMP" 25 dp.log xsrelayd.log kamailio.log alice.log plain.log srtp.log
 	rm -rf "$TMP" "/var/run/dpdk/$PREFIX"
 	exit $rc
 }

@@ -42,3 +42,34 @@ plug() {
 	[ $# -gt 0 ] && ip netns exec "$ns" ethtool -K "$ifc" tx off >/dev/null
 	return 0
 }
+
+# e2e_need_sip_peers: exits 77 (meson's "skipped") unless root, with Debian's
+# kamailio and baresip installed
+e2e_need_sip_peers() {
+	if [ "$(id -u)" != 0 ] || ! command -v kamailio >/dev/null ||
+		! command -v baresip >/dev/null; then
+		echo "SKIP: needs root, kamailio and baresip"
+		exit 77
+	fi
+}
+
+# e2e_stop_pids: TERM to every process in $PIDS, KILL to what is left after
+# half a second, then reaps them
+e2e_stop_pids() {
+	local p
+	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
+	sleep 0.5
+	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
+	wait 2>/dev/null
+}
+
+# e2e_tail_logs DIR LINES FILE...: the last LINES lines of each FILE in DIR
+# that exists, under a header
+e2e_tail_logs() {
+	local dir=$1 n=$2 f
+	shift 2
+	for f in "$@"; do
+		[ -f "$dir/$f" ] && { echo "--- $f"; tail -"$n" "$dir/$f"; }
+	done
+	return 0
+}

@@ -35,10 +35,7 @@ MODE=$1
 DP=$(realpath "$2") XSD=$(realpath "$3") SIP=$(realpath "$4") MC=$(realpath "$5")
 PHONE=$(realpath "$6") TONE=$(realpath "$7") GEN=$(realpath "$8") CAP=$(realpath "$9")
 PY=$(command -v python3)
-if [ "$(id -u)" != 0 ] || ! command -v kamailio >/dev/null || ! command -v baresip >/dev/null; then
-	echo "SKIP: needs root, kamailio and baresip"
-	exit 77
-fi
+e2e_need_sip_peers
 
 ID=$$
 NS_S=xs-s-$ID NS_E=xs-e-$ID NS_R=xs-r-$ID NS_U=xs-u-$ID NS_B=xs-b-$ID NS_W=xs-w-$ID
@@ -52,16 +49,9 @@ step() { [ "$MODE" = demo ] && echo "== $*" || echo "-- $*"; }
 cleanup() {
 	local rc=$?
 	set +e
-	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
-	sleep 0.5
-	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
-	wait 2>/dev/null
+	e2e_stop_pids
 	for ns in "$NS_S" "$NS_E" "$NS_R" "$NS_U" "$NS_B" "$NS_W"; do ip netns del "$ns" 2>/dev/null; done
-	if [ $rc != 0 ]; then
-		for f in dp.log xsrelayd.log sip.log kamailio.log baresip.log phone.log; do
-			[ -f "$TMP/$f" ] && { echo "--- $f"; tail -30 "$TMP/$f"; }
-		done
-	fi
+	[ $rc != 0 ] && e2e_tail_logs "$TMP" 30 dp.log xsrelayd.log sip.log kamailio.log baresip.log phone.log
 	if [ "$MODE" = demo ]; then
 		mkdir -p xsrelay-demo
 		cp "$TMP"/*.wav "$TMP"/*.log xsrelay-demo/ 2>/dev/null
