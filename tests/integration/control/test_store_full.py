@@ -143,6 +143,24 @@ try:
     check("after kill -9 exactly the calls acknowledged are back",
           calls(Ng(udp=("127.0.0.1", PORT))) == {"kept-1", "lost-1"})
 
+    # --- rows that do not decode: skipped with a log line, the others load ----------
+    daemon.send_signal(signal.SIGKILL)
+    daemon.wait()
+    db = sqlite3.connect(os.path.join(DISK, "calls.db"))
+    size = db.execute("SELECT size FROM call_rows LIMIT 1").fetchone()[0]
+    bad = [b"\x00\x00" + b"x" * 40,      # a zero run of length 0
+           b"x" * 40 + b"\x00",           # a zero without its count
+           b"\x00\xff" * 100,            # longer than a call
+           bytes(range(1, 200))]           # not a packed call
+    db.executemany("INSERT INTO call_rows VALUES (?, ?, 3, ?, ?)",
+                   [(900000 + i, "bad-%d" % i, size, b) for i, b in enumerate(bad)])
+    db.commit()
+    db.close()
+    start()
+    check("rows that do not decode are skipped and logged; the good ones load",
+          calls(Ng(udp=("127.0.0.1", PORT))) == {"kept-1", "lost-1"} and
+          "some rows of another layout skipped" in open(LOG).read())
+
     # --- the store locked by someone else while the daemon starts -------------------
     daemon.send_signal(signal.SIGKILL)
     daemon.wait()
