@@ -47,14 +47,14 @@ struct edge_config {
 	char assume[512];                   /* x-sipura assumptions, name=value,... */
 	unsigned secure_timeout;            /* seconds for a SPA call to go secure */
 	enum edge_insecure_policy insecure;
-	unsigned max_msg;                   /* larger SIP messages are refused */
 };
 
 struct edge_stats {
 	uint64_t calls_out, calls_in, calls_failed, registers, handshakes_ok, handshakes_failed,
 		insecure_kept, insecure_hungup,
 		bad_requests,   /* answered 400: a bad Contact, From, To, Call-ID, CSeq ... */
-		malformed;      /* UDP datagrams that are not SIP libre can decode: dropped */
+		malformed,      /* UDP datagrams that are not SIP libre can decode: dropped */
+		malformed_streams; /* TCP/TLS connections closed for a message that does not frame */
 };
 
 struct edge {
@@ -90,6 +90,13 @@ void edge_bindings_flush(struct edge *e);
  * transports are added and before any other listener. */
 int edge_guard_start(struct edge *e);
 void edge_guard_stop(struct edge *e);
+/* One rate-limited line about a fault from src: at most one a second, never the content. */
+void edge_guard_note(struct edge *e, const struct sa *src, const char *tp, size_t len,
+		     const char *fault, const char *action);
+/* TCP and TLS connections whose SIP does not frame: counted, logged, closed
+ * (sip_stream_guard.c). Started by edge_guard_start. */
+struct stream_guard;
+int edge_stream_guard_start(struct edge *e, struct stream_guard **sgp);
 
 /* One log line on stderr; libre's format (printf plus %m errno, %r pl, %J sa). */
 void edge_log(const char *fmt, ...);

@@ -19,9 +19,9 @@
  *   datagram: counted as `bad_requests`, answered 400 with a Warning that
  *   names the fault, on every transport. An ACK, or a request without Via,
  *   is counted and dropped: there is no one to answer.
- * - TCP and TLS: libre closes a connection whose message does not parse, or
- *   that buffers 64 KiB without a complete message; libre 1.1 offers no hook
- *   on its connections, so those are not counted here.
+ * - TCP and TLS: a connection whose message does not frame (does not decode,
+ *   no Content-Length, more than 64 KiB) is counted and closed by
+ *   sip_stream_guard.c, started from here.
  *
  * Log lines name the source address, the transport, the size and the fault,
  * never the message; at most one a second, with the count left out since.
@@ -46,11 +46,13 @@ struct edge_guard {
 	char token[40];           /* the probe's Call-ID */
 	uint64_t last_log;        /* tmr_jiffies of the last line */
 	uint64_t quiet;           /* faults not logged since */
+	struct stream_guard *streams;
 };
 
-static void guard_log(struct edge_guard *g, const struct sa *src, const char *tp, size_t len,
-		      const char *fault, const char *action)
+void edge_guard_note(struct edge *e, const struct sa *src, const char *tp, size_t len,
+		     const char *fault, const char *action)
 {
+	struct edge_guard *g = e->guard;
 	uint64_t now = tmr_jiffies();
 	if (g->last_log && now - g->last_log < 1000) {
 		g->quiet++;
@@ -87,7 +89,7 @@ static bool guard_udp_recv(struct sa *src, struct mbuf *mb, void *arg)
 		return false;
 	g->e->st.malformed++;
 	re_snprintf(fault, sizeof(fault), "not a SIP message libre can decode (%m)", err);
-	guard_log(g, src, "UDP", len, fault, "dropped");
+	edge_guard_note(g->e, src, "UDP", len, fault, "dropped");
 	return true;
 }
 
@@ -124,7 +126,7 @@ static bool guard_request(const struct sip_msg *msg, void *arg)
 	/* no answer to an ACK, nor where there is no Via to answer to */
 	bool drop = !pl_strcmp(&msg->met, "ACK") || !pl_isset(&msg->via.sentby);
 	re_snprintf(what, sizeof(what), "%r: %s", &msg->met, fault);
-	guard_log(g, &msg->src, sip_transp_name(msg->tp), msg->mb->end, what,
+	edge_guard_note(g->e, &msg->src, sip_transp_name(msg->tp), msg->mb->end, what,
 		  drop ? "dropped" : "answered 400");
 	if (!drop)
 		sip_replyf(g->e->sip, msg, 400, "Bad Request",
@@ -192,6 +194,7 @@ static void guard_destructor(void *arg)
 		g->hook[i].us = mem_deref(g->hook[i].us);
 	}
 	g->lsnr = mem_deref(g->lsnr);
+	g->streams = mem_deref(g->streams);
 }
 
 int edge_guard_start(struct edge *e)
@@ -206,6 +209,11 @@ int edge_guard_start(struct edge *e)
 		return err;
 	}
 	e->guard = g;
+	err = edge_stream_guard_start(e, &g->streams);
+	if (err) {
+		e->guard = mem_deref(g);
+		return err;
+	}
 	probe_send(g);
 	return 0;
 }

@@ -202,12 +202,14 @@ int main(int argc, char **argv)
 	re_main(on_signal); /* SIGINT, SIGTERM: stop; calls end with BYEs */
 	edge_log("stopping: %llu calls out, %llu in, %llu failed, %llu handshakes ok, %llu "
 		 "failed, %llu insecure kept, %llu hung up, %llu registrations, %llu bad "
-		 "requests, %llu malformed datagrams",
+		 "requests, %llu malformed datagrams, %llu TCP/TLS connections closed for "
+		 "malformed SIP",
 		 (unsigned long long)e.st.calls_out, (unsigned long long)e.st.calls_in,
 		 (unsigned long long)e.st.calls_failed, (unsigned long long)e.st.handshakes_ok,
 		 (unsigned long long)e.st.handshakes_failed, (unsigned long long)e.st.insecure_kept,
 		 (unsigned long long)e.st.insecure_hungup, (unsigned long long)e.st.registers,
-		 (unsigned long long)e.st.bad_requests, (unsigned long long)e.st.malformed);
+		 (unsigned long long)e.st.bad_requests, (unsigned long long)e.st.malformed,
+		 (unsigned long long)e.st.malformed_streams);
 	edge_stop(&e);
 	rc = 0;
 out:

@@ -76,6 +76,17 @@ class Harness:
         subprocess.run([self.mc, "ca-new", key], check=True, capture_output=True)
         return key
 
+    def tls_cert(self):
+        """A self-signed certificate and key for edge.test in one PEM (the edge's
+        --tls-cert); returns its path."""
+        key, crt, pem = self.path("k.pem"), self.path("c.pem"), self.path("cert.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                        "2", "-subj", "/CN=edge.test", "-keyout", key, "-out", crt],
+                       check=True, capture_output=True)
+        with open(pem, "w") as f:
+            f.write(open(crt).read() + open(key).read())
+        return pem
+
     def ctl(self, *a):
         """xsrelayctl against this run's xsrelayd: (exit status, stdout + stderr)."""
         p = subprocess.run([self.xsrelayctl, "--socket", self.unix] + list(a),

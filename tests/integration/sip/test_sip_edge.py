@@ -15,7 +15,6 @@ import os
 import signal
 import socket
 import ssl
-import subprocess
 import sys
 import time
 
@@ -27,11 +26,7 @@ H = Harness("xsrelay-sip-test.", *sys.argv[1:3])
 check = H.check
 TMP = H.tmp
 H.ca_key()
-subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                "-subj", "/CN=edge.test", "-keyout", os.path.join(TMP, "k.pem"),
-                "-out", os.path.join(TMP, "c.pem")], check=True, capture_output=True)
-with open(os.path.join(TMP, "cert.pem"), "w") as f:
-    f.write(open(os.path.join(TMP, "c.pem")).read() + open(os.path.join(TMP, "k.pem")).read())
+CERT = H.tls_cert()
 
 PORT = free_port()  # free for UDP and TCP
 TLS_PORT = free_port()
@@ -44,7 +39,7 @@ def start(*extra):
         edge.send_signal(signal.SIGTERM)
         edge.wait(5)
     edge = H.start_edge(PORT, "127.0.0.2:5060", "sip.log", "--tls-listen",
-                        "127.0.0.1:%d" % TLS_PORT, "--tls-cert", os.path.join(TMP, "cert.pem"),
+                        "127.0.0.1:%d" % TLS_PORT, "--tls-cert", CERT,
                         *extra, ng="127.0.0.1:9")
     for _ in range(100):
         if options() is not None:

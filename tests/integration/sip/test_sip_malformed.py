@@ -9,9 +9,13 @@ and STUN go on to libre as before (a STUN binding request is answered); requests
 that decode but lack From, To, Call-ID or CSeq, with a CSeq method that is not
 the request's, or a Content-Length past the datagram get 400 with a Warning
 naming the fault, change nothing (no binding made) and are counted ("bad
-requests"); an ACK or a request without Via is counted and not answered; a
-TCP connection that sends garbage is closed; the edge keeps answering OPTIONS
-and REGISTER over UDP and TCP throughout.
+requests"); an ACK or a request without Via is counted and not answered. On TCP
+and TLS, a connection whose SIP does not frame (garbage, no Content-Length, a
+message over 64 KiB, headers that never end) is closed, counted (the stop
+line's "TCP/TLS connections closed for malformed SIP", exactly as many) and
+logged; good messages before the fault in the same segment are still
+answered, and keep-alives and messages split across segments are not faults.
+The edge keeps answering OPTIONS and REGISTER over UDP and TCP throughout.
 
 Usage: test_sip_malformed.py XSRELAY_SIP XSRELAY_MC
 """
@@ -19,6 +23,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -31,6 +36,7 @@ H = Harness("xsrelay-sip-malformed.", *sys.argv[1:3])
 check = H.check
 PORT = free_port()
 EDGE = ("127.0.0.1", PORT)
+TLS_EDGE = ("127.0.0.1", free_port())
 n = [0]
 
 
@@ -55,13 +61,23 @@ def options():
     return udp(lambda p: req("OPTIONS", lport=p), timeout=0.5)
 
 
-def tcp(data, timeout=3.0):
-    """Sends data on a new TCP connection; what comes back before the edge closes or
-    the timeout (bytes), and whether the edge closed the connection."""
-    c = socket.create_connection(EDGE, timeout=timeout)
+def stream(pieces, tls=False, timeout=3.0, replies=1):
+    """Sends pieces (bytes each, 50 ms apart) on a new TCP or TLS connection; returns
+    what came back (str) before the edge closed it, `replies` answers came, or the
+    timeout, and whether the edge closed the connection."""
+    raw = socket.create_connection(TLS_EDGE if tls else EDGE, timeout=timeout)
+    c = raw
+    if tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        c = ctx.wrap_socket(raw)
     got, closed = b"", False
     try:
-        c.sendall(data)
+        for i, p in enumerate(pieces):
+            if i:
+                time.sleep(0.05)
+            c.sendall(p)
         end = time.time() + timeout
         while time.time() < end:
             b = c.recv(65535)
@@ -69,13 +85,19 @@ def tcp(data, timeout=3.0):
                 closed = True
                 break
             got += b
-            if b"\r\n\r\n" in got:
+            if got.count(b"SIP/2.0 ") >= replies and got.endswith(b"\r\n\r\n"):
                 break
-    except (socket.timeout, ConnectionResetError):
-        closed = closed or False
+    except (ConnectionResetError, BrokenPipeError, ssl.SSLEOFError, ssl.SSLZeroReturnError):
+        closed = True
+    except socket.timeout:
+        pass
     finally:
         c.close()
     return got.decode(errors="replace"), closed
+
+
+def tcp(data, timeout=3.0):
+    return stream([data], timeout=timeout)
 
 
 def log():
@@ -84,7 +106,8 @@ def log():
 
 try:
     H.ca_key()
-    edge = H.start_edge(PORT, "127.0.0.2:5060", "sip.log", ng="127.0.0.1:9")
+    edge = H.start_edge(PORT, "127.0.0.2:5060", "sip.log", "--tls-listen",
+                        "%s:%d" % TLS_EDGE, "--tls-cert", H.tls_cert(), ng="127.0.0.1:9")
     for _ in range(100):
         if options():
             break
@@ -169,14 +192,58 @@ try:
           after - before <= int(secs) + 2)
     check("no message content in the log", "SECRET-BODY" not in log())
 
-    # --- TCP --------------------------------------------------------------------------
+    # --- TCP and TLS: a connection whose SIP does not frame is counted and closed ------
+    streams = 0
     got, closed = tcp(b"GARBAGE NOT SIP AT ALL\r\n\r\n")
     check("TCP: garbage closes the connection, unanswered", closed and got == "")
+    streams += 1
     got, _ = tcp(req("OPTIONS", drop=("Call-ID",), transport="TCP"))
     check("TCP: OPTIONS without Call-ID: 400", got.startswith("SIP/2.0 400") and "no Call-ID" in got)
     bad += 1
     got, _ = tcp(req("OPTIONS", transport="TCP"))
     check("TCP: a good OPTIONS on a new connection: 200", got.startswith("SIP/2.0 200"))
+    no_clen = req("OPTIONS", transport="TCP").replace(b"Content-Length: 0\r\n", b"")
+    got, closed = tcp(no_clen)
+    check("TCP: a request without Content-Length closes the connection, unanswered",
+          closed and got == "")
+    streams += 1
+    got, closed = stream([req("OPTIONS", transport="TCP") + b"\x16 SECRET-BODY-7f3a\r\n\r\n"],
+                         replies=2)  # read on until the edge closes
+    check("TCP: a good OPTIONS and garbage in one segment: the OPTIONS answered 200, "
+          "then closed", got.startswith("SIP/2.0 200") and closed)
+    streams += 1
+    good = req("OPTIONS", transport="TCP")
+    got, closed = stream([b"\r\n\r\n", good[:30], good[30:-2], good[-2:], b"\r\n" + good],
+                         replies=2)
+    check("TCP: keep-alives and an OPTIONS in pieces, then another: pong and two 200s, "
+          "the connection kept open", got.count("SIP/2.0 200") == 2 and not closed)
+    big = req("MESSAGE", transport="TCP", extra="Content-Type: text/plain\r\n", body="x" * 70000)
+    got, closed = tcp(big)
+    check("TCP: a %d-byte MESSAGE (over 64 KiB) closes the connection" % len(big),
+          closed and got == "")
+    streams += 1
+    got, closed = stream([b"OPTIONS sip:x SIP/2.0\r\nX: " + b"y" * 8000] +
+                         [b"y" * 8000] * 9)
+    check("TCP: headers that never end (80 kB) close the connection", closed)
+    streams += 1
+    got, closed = stream([req("OPTIONS", transport="TLS")], tls=True)
+    check("TLS: a good OPTIONS: 200", got.startswith("SIP/2.0 200"))
+    got, closed = stream([b"GARBAGE OVER TLS SECRET-BODY-7f3a\r\n\r\n"], tls=True)
+    check("TLS: garbage closes the connection, unanswered", closed and got == "")
+    streams += 1
+    got, closed = stream([no_clen.replace(b"/TCP", b"/TLS")], tls=True)
+    check("TLS: a request without Content-Length closes the connection", closed and got == "")
+    streams += 1
+    time.sleep(1.1)  # past the one-line-a-second limit
+    got, closed = tcp(b"GARBAGE AGAIN SECRET-BODY-7f3a\r\n\r\n")
+    streams += 1
+    lines = [ln for ln in log().splitlines() if "malformed SIP from" in ln]
+    check("logged: peer, transport, fault, connection closed",
+          any(re.search(r"malformed SIP from 127\.0\.0\.1:\d+ over (TCP|TLS) \(\d+ bytes\): "
+                        r".*; connection closed", ln) for ln in lines))
+    got, _ = tcp(req("OPTIONS", transport="TCP"))
+    check("still answering OPTIONS over UDP and TCP",
+          options() is not None and got.startswith("SIP/2.0 200"))
 
     r = udp(lambda p: req("REGISTER", lport=p, extra="Contact: <sip:2001@127.0.0.1:%d>\r\n"
                           "Expires: 60\r\n" % p))
@@ -191,6 +258,11 @@ try:
           m is not None and int(m.group(3)) == len(garbage) + burst)
     check("stop line counts %d bad requests: %s" % (bad, m and m.group(2)),
           m is not None and int(m.group(2)) == bad)
+    m = re.search(r"malformed datagrams, (\d+) TCP/TLS connections closed for malformed SIP",
+                  log())
+    check("stop line counts %d TCP/TLS connections closed for malformed SIP: %s" %
+          (streams, m and m.group(1)), m is not None and int(m.group(1)) == streams)
+    check("no message content in the log after the stream faults", "SECRET-BODY" not in log())
     check("exit status 0 after all the garbage", edge.returncode == 0)
 finally:
     H.close()
