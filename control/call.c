@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 
 #include "call.h"
 
@@ -32,7 +31,7 @@ int call_table_init(struct call_table *t, size_t nbuckets)
 
 static void call_wipe_free(struct call *c)
 {
-	OPENSSL_cleanse(c, sizeof(*c)); /* keys live in the legs */
+	explicit_bzero(c, sizeof(*c)); /* keys live in the legs */
 	free(c);
 }
 
@@ -137,5 +136,5 @@ int call_leg_by_tag(const struct call *c, const char *tag)
 
 void call_key_clear(struct call_key *k)
 {
-	OPENSSL_cleanse(k, sizeof(*k));
+	explicit_bzero(k, sizeof(*k));
 }

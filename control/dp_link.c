@@ -2,13 +2,13 @@
 /* The fast-path link: connection, hello, flows from calls, counters. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 
 #include "dp_client.h"
 #include "dp_codec.h"
@@ -120,7 +120,7 @@ void dp_link_free(struct dp_link *l)
 		return;
 	if (l->fd >= 0)
 		close(l->fd);
-	OPENSSL_cleanse(l->q, DP_QUEUE_MAX * sizeof(*l->q));
+	explicit_bzero(l->q, DP_QUEUE_MAX * sizeof(*l->q));
 	free(l->q);
 	free(l->q_sent); /* wiped after every flush */
 	free(l);
@@ -139,7 +139,7 @@ static void link_down(struct xsd *d, int err)
 	close(l->fd);
 	l->fd = -1;
 	/* what was queued is in the calls: the reconnect re-programs them all */
-	OPENSSL_cleanse(l->q, l->nq * sizeof(*l->q));
+	explicit_bzero(l->q, l->nq * sizeof(*l->q));
 	l->nq = 0;
 	xsd_log(XSD_LOG_WARN, "fast path %s: link lost (%s); reconnecting, flows will be "
 		"re-programmed", l->path, strerror(err));
@@ -212,7 +212,7 @@ static void pipeline(struct xsd *d, struct dp_req *r, unsigned n)
 			}
 		}
 	}
-	OPENSSL_cleanse(msg, sizeof(msg));
+	explicit_bzero(msg, sizeof(msg));
 }
 
 static void log_refused(struct xsd *d, const struct dp_queued *e, int rc)
@@ -287,13 +287,13 @@ void dp_link_flush(struct xsd *d)
 		/* rc < 0: the link went down; the reconnect re-programs every live call
 		 * and the next poll removes flows no call owns (poll_media) */
 	}
-	OPENSSL_cleanse(q, n * sizeof(*q));
+	explicit_bzero(q, n * sizeof(*q));
 }
 
 void dp_link_discard(struct xsd *d)
 {
 	struct dp_link *l = d->dp;
-	OPENSSL_cleanse(l->q, l->nq * sizeof(*l->q));
+	explicit_bzero(l->q, l->nq * sizeof(*l->q));
 	l->nq = 0;
 }
 
@@ -396,7 +396,7 @@ int dp_program_call(struct xsd *d, struct call *c)
 			enqueue(d, XS_DP_MSG_FLOW_ADD, &msg, sizeof(msg));
 		}
 	}
-	OPENSSL_cleanse(&msg, sizeof(msg));
+	explicit_bzero(&msg, sizeof(msg));
 	return 0;
 }
 

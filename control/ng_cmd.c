@@ -11,7 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
 
 #include "dp_codec.h"
 #include "dp_link.h"
@@ -409,7 +408,7 @@ static void sdp_wipe(struct sdp *s)
 {
 	unsigned n = s->nmedia < SDP_MAX_MEDIA ? s->nmedia : SDP_MAX_MEDIA;
 	for (unsigned i = 0; i < n; i++)
-		OPENSSL_cleanse(s->media[i].crypto, sizeof(s->media[i].crypto));
+		explicit_bzero(s->media[i].crypto, sizeof(s->media[i].crypto));
 	s->nmedia = 0;
 }
 
@@ -670,7 +669,7 @@ static void txn_fail(struct txn *t, struct call *c, bool created, struct ng_out 
 		     const char *err)
 {
 	give_back_ports(t);
-	OPENSSL_cleanse(&t->tmp, sizeof(t->tmp));
+	explicit_bzero(&t->tmp, sizeof(t->tmp));
 	sdp_wipe(&g_sdp);
 	if (created)
 		call_remove(&t->d->calls, c);
@@ -694,7 +693,7 @@ static long txn_store(struct txn *t, struct call *c, bool created, struct ng_out
 		return -1;
 	}
 	commit(c, t);
-	OPENSSL_cleanse(&t->tmp, sizeof(t->tmp)); /* the copy held the call's keys */
+	explicit_bzero(&t->tmp, sizeof(t->tmp)); /* the copy held the call's keys */
 	sdp_wipe(&g_sdp);
 	return n;
 }
@@ -771,7 +770,7 @@ static void cmd_offer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 		(unsigned)c->leg[L].nmedia);
 	reply_sdp(out, sdp_out_buf(), n,
 		  ice ? "ICE candidates removed: xsrelayd anchors media without ICE" : NULL);
-	OPENSSL_cleanse(sdp_out_buf(), (size_t)n); /* it held our keys */
+	explicit_bzero(sdp_out_buf(), (size_t)n); /* it held our keys */
 }
 
 static void cmd_answer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
@@ -822,7 +821,7 @@ static void cmd_answer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 		warning = "fast path not connected: media starts when it is";
 	xsd_log(XSD_LOG_DEBUG, "call %s: answered by %s", c->call_id, o->to_tag);
 	reply_sdp(out, sdp_out_buf(), n, warning);
-	OPENSSL_cleanse(sdp_out_buf(), (size_t)n);
+	explicit_bzero(sdp_out_buf(), (size_t)n);
 }
 
 /* --- delete, query, list, statistics ------------------------------------------ */
@@ -945,7 +944,7 @@ bool ng_cmd_pending(const struct xsd *d)
 void ng_cmd_cancel(unsigned slot)
 {
 	if (slot < XSD_NG_BURST && g_pending[slot].used) {
-		OPENSSL_cleanse(&g_pending[slot].c, sizeof(g_pending[slot].c));
+		explicit_bzero(&g_pending[slot].c, sizeof(g_pending[slot].c));
 		g_pending[slot].used = false;
 	}
 }
@@ -959,7 +958,7 @@ bool ng_cmd_finish(struct xsd *d, unsigned slot, struct ng_out *out)
 	out_kv_str(out, "result", "ok");
 	out_call_with(d, &p->c, out, p->info, p->have);
 	ng_out_dict_end(out);
-	OPENSSL_cleanse(&p->c, sizeof(p->c));
+	explicit_bzero(&p->c, sizeof(p->c));
 	p->used = false;
 	return true;
 }
@@ -1086,7 +1085,7 @@ static int b64_exact(const struct ng_val *v, uint8_t *out, size_t want)
 		memcpy(out, buf, want);
 		rc = 0;
 	}
-	OPENSSL_cleanse(buf, sizeof(buf));
+	explicit_bzero(buf, sizeof(buf));
 	return rc;
 }
 
@@ -1148,12 +1147,12 @@ static void cmd_xsipura_keys(struct xsd *d, const struct ng_val *req, struct ng_
 	call_key_clear(&k);
 	if (store_save(d->store, c)) {
 		*s = saved;
-		OPENSSL_cleanse(&saved, sizeof(saved));
+		explicit_bzero(&saved, sizeof(saved));
 		d->cnt.store_errors++;
 		ng_cmd_error(out, "state could not be stored; keys not installed");
 		return;
 	}
-	OPENSSL_cleanse(&saved, sizeof(saved));
+	explicit_bzero(&saved, sizeof(saved));
 	d->cnt.xsipura_keys++;
 	const char *warning = NULL;
 	if (c->state == CALL_ANSWERED && dp_program_call_now(d, c))

@@ -11,29 +11,18 @@
 
 #include <stddef.h>
 
+#include "ng_cache.h"
 #include "ng_codec.h"
 #include "xsrelayd.h"
 
 #define NG_REQUEST_MAX 65535
-#define NG_CACHE_SECONDS 30
-
-struct ng_cache;
-
-struct ng_cache *ng_cache_create(size_t buckets);
-void ng_cache_free(struct ng_cache *c);
 
 /* Handles one request; on return out holds the reply datagram (out->len 0: send
  * nothing). The caller frees out with ng_out_free. */
 void ng_server_handle(struct xsd *d, struct ng_cache *cache, const char *req, size_t len,
 		      struct ng_out *out);
 
-/* The cached reply for out's cookie becomes out, or out is cached (a reply
- * finished or changed after the request was handled: a delete's final counters,
- * a warning added when the fast path refused a flow). */
-void ng_cache_update(struct ng_cache *c, const struct ng_out *out);
 /* Replaces a reply by an error reply with the same cookie and syntax. */
 void ng_server_refuse(struct ng_out *out, const char *reason);
-/* Drops cache entries older than NG_CACHE_SECONDS. */
-void ng_cache_expire(struct ng_cache *c, int64_t now);
 
 #endif

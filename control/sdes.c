@@ -4,9 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
-
+#include "key_pool.h"
 #include "sdes.h"
 #include "xs_srtp.h"
 
@@ -188,13 +186,13 @@ static int parse_key_params(const char *s, size_t n, struct sdes_crypto *c, cons
 		return -1;
 	}
 	if (b64_decode(s, klen, ks)) {
-		OPENSSL_cleanse(ks, sizeof(ks));
+		explicit_bzero(ks, sizeof(ks));
 		*why = "bad base64 in key";
 		return -1;
 	}
 	memcpy(c->key, ks, c->key_len);
 	memcpy(c->salt, ks + c->key_len, c->salt_len);
-	OPENSSL_cleanse(ks, sizeof(ks));
+	explicit_bzero(ks, sizeof(ks));
 
 	bool have_lifetime = false;
 	while (bar) {
@@ -326,7 +324,7 @@ int sdes_parse(const char *value, size_t len, struct sdes_crypto *out, const cha
 	*out = c;
 	rc = 0;
 out:
-	OPENSSL_cleanse(&c, sizeof(c));
+	explicit_bzero(&c, sizeof(c));
 	return rc;
 }
 
@@ -376,8 +374,8 @@ int sdes_format(const struct sdes_crypto *c, char *out, size_t cap)
 	memcpy(ks + c->key_len, c->salt, c->salt_len);
 	b64_encode(ks, (size_t)c->key_len + c->salt_len, b64);
 	puts_(&b, b64);
-	OPENSSL_cleanse(ks, sizeof(ks));
-	OPENSSL_cleanse(b64, sizeof(b64));
+	explicit_bzero(ks, sizeof(ks));
+	explicit_bzero(b64, sizeof(b64));
 
 	if (c->lifetime) {
 		if (!(c->lifetime & (c->lifetime - 1)))
@@ -398,7 +396,7 @@ int sdes_format(const struct sdes_crypto *c, char *out, size_t cap)
 		put(&b, c->other_params, olen);
 	}
 	if (b.full) {
-		OPENSSL_cleanse(out, cap);
+		explicit_bzero(out, cap);
 		out[0] = '\0';
 		return -1;
 	}
@@ -410,9 +408,9 @@ int sdes_generate(struct sdes_crypto *c, int suite)
 	if (!suite_ok(suite))
 		return -1;
 	unsigned kl = xs_srtp_suite_key_len(suite), sl = xs_srtp_suite_salt_len(suite);
-	if (RAND_priv_bytes(c->key, (int)kl) != 1 || RAND_priv_bytes(c->salt, (int)sl) != 1) {
-		OPENSSL_cleanse(c->key, sizeof(c->key));
-		OPENSSL_cleanse(c->salt, sizeof(c->salt));
+	if (key_pool_bytes(c->key, kl) || key_pool_bytes(c->salt, sl)) {
+		explicit_bzero(c->key, sizeof(c->key));
+		explicit_bzero(c->salt, sizeof(c->salt));
 		return -1;
 	}
 	if (kl < sizeof(c->key))
@@ -430,5 +428,5 @@ int sdes_generate(struct sdes_crypto *c, int suite)
 void sdes_crypto_clear(struct sdes_crypto *c)
 {
 	if (c)
-		OPENSSL_cleanse(c, sizeof(*c));
+		explicit_bzero(c, sizeof(*c));
 }

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 
 #include "sdp.h"
 
@@ -618,7 +617,7 @@ static void w_crypto(struct wbuf *b, const struct sdes_crypto *c)
 	puts_(b, "a=crypto:");
 	puts_(b, val);
 	put_end(b);
-	OPENSSL_cleanse(val, sizeof(val));
+	explicit_bzero(val, sizeof(val));
 }
 
 static void w_media(struct wbuf *b, const struct sdp_media *m)
@@ -808,7 +807,7 @@ long sdp_write(const struct sdp *s, char *out, size_t cap)
 	section_end(&b, s, sec, &had[sec + 1]);
 
 	if (b.full) {
-		OPENSSL_cleanse(out, cap);
+		explicit_bzero(out, cap);
 		out[0] = '\0';
 		return -1;
 	}
@@ -818,5 +817,5 @@ long sdp_write(const struct sdp *s, char *out, size_t cap)
 void sdp_clear(struct sdp *s)
 {
 	if (s)
-		OPENSSL_cleanse(s, sizeof(*s));
+		explicit_bzero(s, sizeof(*s));
 }

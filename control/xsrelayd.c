@@ -361,16 +361,16 @@ static void serve_dgram(struct xsd *d, struct ng_cache *cache, int fd)
 		if (lost >> i & 1) {
 			ng_cmd_cancel(i);
 			ng_server_refuse(&out[i], NG_ERR_NOT_STORED); /* counted as an ng error */
-			ng_cache_update(cache, &out[i]);
+			ng_cache_update(cache, &out[i], xsd_now());
 		} else if (ng_cmd_finish(d, i, &out[i])) {
-			ng_cache_update(cache, &out[i]);
+			ng_cache_update(cache, &out[i], xsd_now());
 		}
 	}
 	uint64_t refused = dp_link_refused(d->dp) & ~lost;
 	for (unsigned i = 0; refused && i < n; i++)
 		if (refused >> i & 1 &&
 		    !ng_out_reply_add(&out[i], "warning", NG_WARN_DP_REFUSED))
-			ng_cache_update(cache, &out[i]);
+			ng_cache_update(cache, &out[i], xsd_now());
 	for (unsigned i = 0; i < n; i++)
 		if (dup[i] >= 0 && !out[dup[i]].oom) {
 			out[i].syntax = out[dup[i]].syntax;

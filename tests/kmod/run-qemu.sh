@@ -54,8 +54,8 @@ echo "kmod: building xsrelayd statically"
 gcc -O2 -static -std=gnu11 -D_GNU_SOURCE -DNO_COMPAT_IMB_API_053 -pthread -w \
   -I"$top/control" -I"$top/include" -I"$top/dataplane" -I"$top/dataplane/srtp" \
   -I"$top/control/xsipura" -o "$work/xsrelayd" \
-  "$top"/control/{xsrelayd,call,port_pool,ng_cmd,ng_server,dp_link,store,metrics}.c \
-  "$top"/control/{xsrelayd_conf,ng_codec,sdp,sdes}.c "$top"/dataplane/{dp_codec,dp_client}.c \
+  "$top"/control/{xsrelayd,call,port_pool,ng_cmd,ng_server,ng_cache,dp_link,store,metrics}.c \
+  "$top"/control/{xsrelayd_conf,ng_codec,sdp,sdes,key_pool}.c "$top"/dataplane/{dp_codec,dp_client}.c \
   "$top/dataplane/srtp/srtp_suite.c" \
   "$top"/control/xsipura/xsipura_{err,b64,assumptions,expiry,file,rsa,ca,subkey,mc}.c \
   "$top"/control/xsipura/xsipura_{keypool,mint,msg,hs}.c \

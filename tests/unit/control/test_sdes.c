@@ -11,8 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cmocka.h>
 
+#include "key_pool.h"
 #include "sdes.h"
 #include "xs_srtp.h"
 
@@ -324,6 +328,52 @@ static void format_rejects_bad_struct(void **state)
 	sdes_crypto_clear(&c);
 }
 
+/* Minted keys: 2,000 slices of 46 bytes across many pool refills are pairwise
+ * different and not all zero; a draw larger than the pool still works. */
+static void key_pool_no_repeats(void **state)
+{
+	(void)state;
+	enum { N = 2000, LEN = 46 };
+	static uint8_t got[N][LEN];
+	static const uint8_t zero[LEN];
+	for (unsigned i = 0; i < N; i++) {
+		assert_int_equal(key_pool_bytes(got[i], LEN), 0);
+		assert_memory_not_equal(got[i], zero, LEN);
+	}
+	for (unsigned i = 0; i < N; i++)
+		for (unsigned j = i + 1; j < N; j++)
+			assert_memory_not_equal(got[i], got[j], LEN);
+	static uint8_t big[8192];
+	assert_int_equal(key_pool_bytes(big, sizeof(big)), 0);
+	assert_memory_not_equal(big, big + 4096, 4096);
+}
+
+/* After fork() the child does not hand out what the parent's pool holds. */
+static void key_pool_fork(void **state)
+{
+	(void)state;
+	uint8_t warm[30], mine[30], theirs[30];
+	int fd[2];
+	assert_int_equal(key_pool_bytes(warm, sizeof(warm)), 0); /* the pool is full now */
+	assert_int_equal(pipe(fd), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		uint8_t b[30];
+		int ok = key_pool_bytes(b, sizeof(b)) == 0 &&
+			 write(fd[1], b, sizeof(b)) == (ssize_t)sizeof(b);
+		_exit(ok ? 0 : 1);
+	}
+	assert_int_equal(key_pool_bytes(mine, sizeof(mine)), 0);
+	assert_int_equal(read(fd[0], theirs, sizeof(theirs)), (ssize_t)sizeof(theirs));
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_memory_not_equal(mine, theirs, sizeof(mine));
+	close(fd[0]);
+	close(fd[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +386,8 @@ int main(void)
 		cmocka_unit_test(canonical_round_trip),
 		cmocka_unit_test(non_canonical_normalised),
 		cmocka_unit_test(generate),
+		cmocka_unit_test(key_pool_no_repeats),
+		cmocka_unit_test(key_pool_fork),
 		cmocka_unit_test(format_rejects_bad_struct),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
