@@ -258,14 +258,24 @@ struct churn {
 	unsigned long first;
 	long cycles;
 	double secs;
+	double cpu_s;           /* CPU the client thread used */
 };
+
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void *churn_main(void *arg)
 {
 	struct churn *ch = arg;
 	uint64_t t0 = bench_now_ns();
+	double c0 = thread_cpu_s();
 	ch->cycles = drive(&ch->cl, ch->first, 1ul << 40, STEP_DELETE, B.window, &ch->stop, NULL);
 	ch->secs = (double)(bench_now_ns() - t0) / 1e9;
+	ch->cpu_s = thread_cpu_s() - c0;
 	return NULL;
 }
 
@@ -553,9 +563,10 @@ int bench_ng_main(int argc, char **argv)
 	       "plane (worker lcore 1, net_ring); %u live calls set up in %.2f s (%.0f/s); "
 	       "%u of them carry 50 packets/s during churn; %u requests in flight; %.1f s per "
 	       "run\n", B.dir, B.live, setup_s, B.live / setup_s, B.streams, B.window, B.seconds);
-	double rate[64], cpu[64];
+	double rate[64], cpu[64], ccpu[64], busy_xsd[64], busy_client[64], busy_rest[64];
 	uint64_t lost_total = 0;
-	printf("  run  cycles/s   live pkts sent   relayed   lost   xsrelayd_cpu_us/cycle\n");
+	printf("  run  cycles/s   live pkts sent   relayed   lost   xsrelayd_cpu_us/cycle   "
+	       "client_cpu_us/cycle\n");
 	for (unsigned r = 0; r < B.rounds; r++) {
 		pthread_t th;
 		uint64_t sent, got;
@@ -563,7 +574,7 @@ int bench_ng_main(int argc, char **argv)
 		if (client_open(&ch.cl))
 			goto out;
 		ch.first = 1000000ul * (r + 1);
-		double cpu0 = proc_cpu_s(B.xsd);
+		double cpu0 = proc_cpu_s(B.xsd), self0 = proc_cpu_s(getpid());
 		pthread_create(&th, NULL, churn_main, &ch);
 		media(B.seconds, (uint16_t)(1000 + r * (unsigned)(B.seconds * 50 + 100)), &sent, &got);
 		atomic_store(&ch.stop, true);
@@ -577,16 +588,27 @@ int bench_ng_main(int argc, char **argv)
 		/* CPU the daemon used per cycle: what this machine's neighbours (other
 		 * builds, the media generator) do not change as much as the rate */
 		cpu[r] = ch.cycles ? (proc_cpu_s(B.xsd) - cpu0) * 1e6 / (double)ch.cycles : 0;
+		ccpu[r] = ch.cycles ? ch.cpu_s * 1e6 / (double)ch.cycles : 0;
+		busy_xsd[r] = cpu[r] * rate[r] / 1e4;
+		busy_client[r] = 100 * ch.cpu_s / ch.secs;
+		busy_rest[r] = 100 * (proc_cpu_s(getpid()) - self0 - ch.cpu_s) / ch.secs;
 		lost_total += sent - got;
-		printf("  %3u  %8.0f   %14llu   %7llu   %4lld   %21.1f\n", r + 1, rate[r],
+		printf("  %3u  %8.0f   %14llu   %7llu   %4lld   %21.1f   %19.1f\n", r + 1, rate[r],
 		       (unsigned long long)sent, (unsigned long long)got, (long long)(sent - got),
-		       cpu[r]);
+		       cpu[r], ccpu[r]);
 	}
 	double med = bench_median(rate, B.rounds);
 	printf("median: %.0f offer+answer+delete cycles (call set-ups) per second with %u live "
 	       "calls; %llu packets lost on live streams in all runs; xsrelayd used %.1f us of "
-	       "CPU per cycle\n", med, B.live, (unsigned long long)lost_total,
-	       bench_median(cpu, B.rounds));
+	       "CPU per cycle, the ng client %.1f us\n", med, B.live,
+	       (unsigned long long)lost_total, bench_median(cpu, B.rounds),
+	       bench_median(ccpu, B.rounds));
+	/* where this machine's CPUs went during the churn, in % of one CPU */
+	printf("CPU during churn (median, %% of one of this machine's %ld CPUs): xsrelayd %.0f, "
+	       "ng client %.0f, this process's data plane (worker lcore, control thread) and "
+	       "media generator %.0f\n", sysconf(_SC_NPROCESSORS_ONLN),
+	       bench_median(busy_xsd, B.rounds), bench_median(busy_client, B.rounds),
+	       bench_median(busy_rest, B.rounds));
 	rc = 0;
 out:
 	if (B.xsd > 0) {
