@@ -25,6 +25,7 @@
 #define RTE_LOGTYPE_XSDP RTE_LOGTYPE_USER1
 #define MAX_CLIENTS 16
 #define POLL_MS 10
+#define CLIENT_BURST 64
 #define RESOLVE_PENDING 64
 #define RESOLVE_INTERVAL_NS 200000000ull
 
@@ -361,14 +362,15 @@ static void accept_one(struct dp_ctl *ctl)
 	ctl->cl[i].hello = 0;
 }
 
-static void client_read(struct dp_ctl *ctl, unsigned i)
+/* One message from client i: 1 handled, 0 none waiting, -1 the client is gone. */
+static int client_read_one(struct dp_ctl *ctl, unsigned i)
 {
 	int *fd = &ctl->cl[i].fd;
 	ssize_t n = recv(*fd, ctl->rx, sizeof(ctl->rx), MSG_TRUNC | MSG_DONTWAIT);
 	size_t len;
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
+		return 0;
 	if (n <= 0)
 		goto close_it;
 	/* MSG_TRUNC returns the real length: an oversized one is refused whole. */
@@ -378,13 +380,26 @@ static void client_read(struct dp_ctl *ctl, unsigned i)
 		uint32_t seq;
 		memcpy(&seq, ctl->rx + offsetof(struct xs_dp_hdr, seq), sizeof(seq));
 		sock_send(fd, buf, xs_dp_error_build(buf, seq, 0, EMSGSIZE, "message too long"));
-		return;
+		return 1;
 	}
 	if (dp_ctl_handle(ctl, ctl->rx, len, &ctl->cl[i].hello, sock_send, fd) == 0)
-		return;
+		return 1;
 close_it:
 	close(*fd);
 	*fd = -1;
+	return -1;
+}
+
+/*
+ * What client i has queued, up to CLIENT_BURST messages per wake-up: xsrelayd
+ * pipelines its requests, and answering them one poll() apiece made the
+ * control thread's round trips, not its work, the limit on call set-ups.
+ */
+static void client_read(struct dp_ctl *ctl, unsigned i)
+{
+	for (unsigned k = 0; k < CLIENT_BURST; k++)
+		if (client_read_one(ctl, i) <= 0)
+			return;
 }
 
 /* ---------------------------------------------------------------- neighbours */
