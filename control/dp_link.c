@@ -160,57 +160,65 @@ struct dp_req {
 	int rc;
 };
 
-/* At most DP_PIPELINE requests unanswered: each side's socket queues about ten
- * messages, so more could leave both sides blocked in send(). */
+/* One reply, for the request c (sent with sequence number seq), into c->rc:
+ * false when the link went down. */
+static bool read_reply(struct xsd *d, struct dp_req *c, uint32_t seq, uint8_t *buf, size_t cap)
+{
+	struct dp_link *l = d->dp;
+	const struct xs_dp_hdr *h;
+	long k = link_recv(l, buf, cap);
+	if (k < 0) {
+		link_down(d, (int)-k);
+		return false;
+	}
+	if (xs_dp_reply_check(buf, (size_t)k, &h, NULL) || h->seq != seq) {
+		link_down(d, EBADMSG);
+		return false;
+	}
+	if (h->type == XS_DP_MSG_ERROR) {
+		struct xs_dp_error e;
+		memcpy(&e, buf + sizeof(*h), sizeof(e));
+		c->rc = e.code;
+	} else if (h->type == XS_DP_MSG_FLOW_INFO && c->info &&
+		   (size_t)k >= sizeof(*h) + sizeof(struct xs_dp_info_batch) + sizeof(*c->info)) {
+		memcpy(c->info, buf + sizeof(*h) + sizeof(struct xs_dp_info_batch),
+		       sizeof(*c->info));
+		c->rc = 0;
+	} else {
+		c->rc = h->type == XS_DP_MSG_FLOW_INFO && c->info ? EBADMSG : 0;
+	}
+	return true;
+}
+
+/* The requests r in order, at most DP_PIPELINE unanswered at any time (each
+ * side's socket queues about ten messages, so more could leave both sides
+ * blocked in send()): a sliding window, so the fast path always has the next
+ * request queued while this side reads a reply. */
 static void pipeline(struct xsd *d, struct dp_req *r, unsigned n)
 {
 	struct dp_link *l = d->dp;
 	uint8_t msg[sizeof(struct xs_dp_hdr) + sizeof(struct xs_dp_flow_msg)];
 	uint8_t buf[1024];
+	unsigned sent = 0, got = 0;
+	uint32_t seq0 = l->seq + 1;
 	for (unsigned i = 0; i < n; i++)
 		r[i].rc = -ENOTCONN;
-	for (unsigned base = 0; base < n && l->fd >= 0; base += DP_PIPELINE) {
-		unsigned m = n - base < DP_PIPELINE ? n - base : DP_PIPELINE, sent = 0;
-		uint32_t seq0 = l->seq + 1;
-		struct dp_req *c = r + base;
-		for (; l->fd >= 0 && sent < m; sent++) {
+	while (got < n && l->fd >= 0) {
+		for (; sent < n && sent - got < DP_PIPELINE && l->fd >= 0; sent++) {
 			struct xs_dp_hdr h;
-			xs_dp_hdr_fill(&h, c[sent].type, (uint32_t)(sizeof(h) + c[sent].len),
+			xs_dp_hdr_fill(&h, r[sent].type, (uint32_t)(sizeof(h) + r[sent].len),
 				       ++l->seq, 0);
 			memcpy(msg, &h, sizeof(h));
-			memcpy(msg + sizeof(h), c[sent].body, c[sent].len);
-			long k = link_send(l, msg, sizeof(h) + c[sent].len);
+			memcpy(msg + sizeof(h), r[sent].body, r[sent].len);
+			long k = link_send(l, msg, sizeof(h) + r[sent].len);
 			if (k < 0) {
 				link_down(d, (int)-k);
 				break;
 			}
 		}
-		for (unsigned i = 0; i < sent && l->fd >= 0; i++) {
-			const struct xs_dp_hdr *h;
-			long k = link_recv(l, buf, sizeof(buf));
-			if (k < 0) {
-				link_down(d, (int)-k);
-				break;
-			}
-			if (xs_dp_reply_check(buf, (size_t)k, &h, NULL) || h->seq != seq0 + i) {
-				link_down(d, EBADMSG);
-				break;
-			}
-			if (h->type == XS_DP_MSG_ERROR) {
-				struct xs_dp_error e;
-				memcpy(&e, buf + sizeof(*h), sizeof(e));
-				c[i].rc = e.code;
-			} else if (h->type == XS_DP_MSG_FLOW_INFO && c[i].info &&
-				   (size_t)k >= sizeof(*h) + sizeof(struct xs_dp_info_batch) +
-						    sizeof(*c[i].info)) {
-				memcpy(c[i].info,
-				       buf + sizeof(*h) + sizeof(struct xs_dp_info_batch),
-				       sizeof(*c[i].info));
-				c[i].rc = 0;
-			} else {
-				c[i].rc = h->type == XS_DP_MSG_FLOW_INFO && c[i].info ? EBADMSG : 0;
-			}
-		}
+		if (got == sent || !read_reply(d, &r[got], seq0 + got, buf, sizeof(buf)))
+			break;
+		got++;
 	}
 	explicit_bzero(msg, sizeof(msg));
 }
