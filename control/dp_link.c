@@ -27,6 +27,8 @@ struct dp_link {
 	struct dp_queued *q_sent; /* the other half: what the flush under way sends */
 	unsigned nq;
 	uint64_t refused;  /* slots whose queued flows the fast path refused */
+	bool no_batch;     /* this fast path refused a BATCH: one message per request */
+	uint8_t *batch;    /* a BATCH request or reply, XS_DP_MSG_MAX bytes */
 };
 
 /*
@@ -103,11 +105,13 @@ struct dp_link *dp_link_create(const char *path)
 		return NULL;
 	snprintf(l->path, sizeof(l->path), "%s", path);
 	l->fd = -1;
+	l->batch = calloc(1, XS_DP_MSG_MAX);
 	l->q = calloc(DP_QUEUE_MAX, sizeof(*l->q));
 	l->q_sent = calloc(DP_QUEUE_MAX, sizeof(*l->q_sent));
-	if (!l->q || !l->q_sent) {
+	if (!l->q || !l->q_sent || !l->batch) {
 		free(l->q);
 		free(l->q_sent);
+		free(l->batch);
 		free(l);
 		return NULL;
 	}
@@ -123,6 +127,7 @@ void dp_link_free(struct dp_link *l)
 	explicit_bzero(l->q, DP_QUEUE_MAX * sizeof(*l->q));
 	free(l->q);
 	free(l->q_sent); /* wiped after every flush */
+	free(l->batch);  /* likewise */
 	free(l);
 }
 
@@ -160,6 +165,23 @@ struct dp_req {
 	int rc;
 };
 
+/* A checked reply (hdr h, k bytes in buf) to the request c, into c->rc. */
+static void take_reply(struct dp_req *c, const struct xs_dp_hdr *h, const uint8_t *buf, size_t k)
+{
+	if (h->type == XS_DP_MSG_ERROR) {
+		struct xs_dp_error e;
+		memcpy(&e, buf + sizeof(*h), sizeof(e));
+		c->rc = e.code;
+	} else if (h->type == XS_DP_MSG_FLOW_INFO && c->info &&
+		   k >= sizeof(*h) + sizeof(struct xs_dp_info_batch) + sizeof(*c->info)) {
+		memcpy(c->info, buf + sizeof(*h) + sizeof(struct xs_dp_info_batch),
+		       sizeof(*c->info));
+		c->rc = 0;
+	} else {
+		c->rc = h->type == XS_DP_MSG_FLOW_INFO && c->info ? EBADMSG : 0;
+	}
+}
+
 /* One reply, for the request c (sent with sequence number seq), into c->rc:
  * false when the link went down. */
 static bool read_reply(struct xsd *d, struct dp_req *c, uint32_t seq, uint8_t *buf, size_t cap)
@@ -171,23 +193,85 @@ static bool read_reply(struct xsd *d, struct dp_req *c, uint32_t seq, uint8_t *b
 		link_down(d, (int)-k);
 		return false;
 	}
-	if (xs_dp_reply_check(buf, (size_t)k, &h, NULL) || h->seq != seq) {
+	if (xs_dp_reply_check(buf, (size_t)k, &h, NULL) || h->seq != seq ||
+	    h->type == XS_DP_MSG_BATCH) {
 		link_down(d, EBADMSG);
 		return false;
 	}
-	if (h->type == XS_DP_MSG_ERROR) {
-		struct xs_dp_error e;
-		memcpy(&e, buf + sizeof(*h), sizeof(e));
-		c->rc = e.code;
-	} else if (h->type == XS_DP_MSG_FLOW_INFO && c->info &&
-		   (size_t)k >= sizeof(*h) + sizeof(struct xs_dp_info_batch) + sizeof(*c->info)) {
-		memcpy(c->info, buf + sizeof(*h) + sizeof(struct xs_dp_info_batch),
-		       sizeof(*c->info));
-		c->rc = 0;
-	} else {
-		c->rc = h->type == XS_DP_MSG_FLOW_INFO && c->info ? EBADMSG : 0;
-	}
+	take_reply(c, h, buf, (size_t)k);
 	return true;
+}
+
+/*
+ * Up to XS_DP_BATCH_MAX requests in one BATCH, their replies from one BATCH:
+ * one round trip. 0 when done (or the link went down: every rc says so),
+ * 1 when the fast path refused the batch itself (nothing applied: xsrelay.ko,
+ * or an xsrelay-dp from before BATCH), and *why says why.
+ */
+static int batch_call(struct xsd *d, struct dp_req *r, unsigned n, char *why, size_t whysz)
+{
+	struct dp_link *l = d->dp;
+	uint8_t *b = l->batch;
+	size_t len = sizeof(struct xs_dp_hdr);
+	uint32_t seq0 = l->seq + 1;
+	struct xs_dp_hdr h;
+	for (unsigned i = 0; i < n; i++) {
+		xs_dp_hdr_fill(&h, r[i].type, (uint32_t)(sizeof(h) + r[i].len), ++l->seq, 0);
+		memcpy(b + len, &h, sizeof(h));
+		memcpy(b + len + sizeof(h), r[i].body, r[i].len);
+		len += sizeof(h) + r[i].len;
+	}
+	uint32_t bseq = ++l->seq;
+	xs_dp_hdr_fill(&h, XS_DP_MSG_BATCH, (uint32_t)len, bseq, 0);
+	memcpy(b, &h, sizeof(h));
+	long k = link_send(l, b, len);
+	explicit_bzero(b, len); /* the requests held keys */
+	if (k < 0) {
+		link_down(d, (int)-k);
+		return 0;
+	}
+	k = link_recv(l, b, XS_DP_MSG_MAX);
+	if (k < 0) {
+		link_down(d, (int)-k);
+		return 0;
+	}
+	const struct xs_dp_hdr *rh;
+	if (xs_dp_reply_check(b, (size_t)k, &rh, NULL) || rh->seq != bseq) {
+		link_down(d, EBADMSG);
+		return 0;
+	}
+	if (rh->type == XS_DP_MSG_ERROR) {
+		struct xs_dp_error e;
+		memcpy(&e, b + sizeof(*rh), sizeof(e));
+		e.text[sizeof(e.text) - 1] = '\0';
+		snprintf(why, whysz, "%s (%s)", e.text, strerror(e.code));
+		return 1;
+	}
+	if (rh->type != XS_DP_MSG_BATCH) {
+		link_down(d, EBADMSG);
+		return 0;
+	}
+	const uint8_t *body = b + sizeof(*rh), *p;
+	size_t blen = (size_t)k - sizeof(*rh), off = 0, plen;
+	unsigned i = 0;
+	union {
+		struct xs_dp_hdr h;
+		uint64_t align;
+		uint8_t b[1024];
+	} part;
+	while ((p = xs_dp_batch_next(body, blen, &off, &plen)) && i < n) {
+		memcpy(part.b, p, plen); /* xs_dp_reply_check passed: plen fits */
+		if (part.h.seq != seq0 + i) {
+			link_down(d, EBADMSG);
+			return 0;
+		}
+		take_reply(&r[i++], &part.h, part.b, plen);
+	}
+	if (i != n || p) {
+		link_down(d, EBADMSG); /* a reply short of or past the requests */
+		return 0;
+	}
+	return 0;
 }
 
 /* The requests r in order, at most DP_PIPELINE unanswered at any time: a
@@ -203,9 +287,24 @@ static void pipeline(struct xsd *d, struct dp_req *r, unsigned n)
 	uint8_t msg[sizeof(struct xs_dp_hdr) + sizeof(struct xs_dp_flow_msg)];
 	uint8_t buf[1024];
 	unsigned sent = 0, got = 0;
-	uint32_t seq0 = l->seq + 1;
 	for (unsigned i = 0; i < n; i++)
 		r[i].rc = -ENOTCONN;
+	/* xsrelay-dp: BATCHes, one round trip each */
+	while (!l->dev && !l->no_batch && n > 1 && l->fd >= 0) {
+		char why[160];
+		unsigned m = n < XS_DP_BATCH_MAX ? n : XS_DP_BATCH_MAX;
+		if (batch_call(d, r, m, why, sizeof(why))) {
+			l->no_batch = true;
+			xsd_log(XSD_LOG_INFO, "fast path %s refused a BATCH: %s; one message per "
+				"request from now on", l->path, why);
+			break;
+		}
+		r += m;
+		n -= m;
+		if (!n)
+			return;
+	}
+	uint32_t seq0 = l->seq + 1;
 	while (got < n && l->fd >= 0) {
 		for (; sent < n && sent - got < DP_PIPELINE && l->fd >= 0; sent++) {
 			struct xs_dp_hdr h;
@@ -574,6 +673,7 @@ static void try_connect(struct xsd *d)
 	l->fd = fd;
 	l->gen++;
 	l->dev = dev;
+	l->no_batch = false; /* a new fast path may take BATCH */
 	int rc = link_hello(l, ++l->seq);
 	if (rc) {
 		xsd_log(XSD_LOG_ERR, "fast path %s refused our hello (%s): version or struct "

@@ -40,7 +40,7 @@ const char *xs_dp_msg_type_name(uint16_t type)
 	static const char *const names[XS_DP_MSG_TYPE_COUNT] = {
 		"none", "hello", "flow_add", "flow_replace", "flow_del", "keys_set",
 		"flow_get", "flow_dump", "stats_get", "ack", "error", "flow_info",
-		"dump_done", "stats",
+		"dump_done", "stats", "batch",
 	};
 	return type < XS_DP_MSG_TYPE_COUNT ? names[type] : "unknown";
 }
@@ -212,6 +212,13 @@ int xs_dp_request_check(const void *buf, size_t len, const struct xs_dp_hdr **hd
 		return refuse(v, EBADMSG, "header length differs from the datagram");
 	if (h->pad || h->flags)
 		return refuse(v, EBADMSG, "non-zero flags or padding in request header");
+	if (h->type == XS_DP_MSG_BATCH) {
+		if (xs_dp_batch_check(body, len - sizeof(*h), true, v))
+			return -v->code;
+		if (hdr)
+			*hdr = h;
+		return 0;
+	}
 	want = xs_dp_request_body_size(h->type);
 	if (want < 0)
 		return refuse(v, EOPNOTSUPP, "unknown or non-request message type");
@@ -268,6 +275,7 @@ static long reply_min_size(uint16_t type, bool *exact)
 	case XS_DP_MSG_FLOW_INFO: *exact = false; return sizeof(struct xs_dp_info_batch);
 	case XS_DP_MSG_DUMP_DONE: return sizeof(struct xs_dp_dump_done);
 	case XS_DP_MSG_STATS: return sizeof(struct xs_dp_stats);
+	case XS_DP_MSG_BATCH: *exact = false; return sizeof(struct xs_dp_hdr);
 	default: return -1;
 	}
 }
@@ -288,6 +296,9 @@ int xs_dp_reply_check(const void *buf, size_t len, const struct xs_dp_hdr **hdr,
 		return refuse(v, EOPNOTSUPP, "unknown reply type");
 	if (len - sizeof(*h) < (size_t)want || (exact && len - sizeof(*h) != (size_t)want))
 		return refuse(v, EBADMSG, "reply body size wrong for its type");
+	if (h->type == XS_DP_MSG_BATCH &&
+	    xs_dp_batch_check((const uint8_t *)buf + sizeof(*h), len - sizeof(*h), false, v))
+		return -v->code;
 	if (h->type == XS_DP_MSG_FLOW_INFO) {
 		struct xs_dp_info_batch b;
 		memcpy(&b, (const uint8_t *)buf + sizeof(*h), sizeof(b));
@@ -371,4 +382,89 @@ int xs_dp_addr_parse(const char *s, struct xs_dp_addr *a, bool port_opt)
 	}
 	a->port = (uint16_t)p;
 	return 0;
+}
+
+bool xs_dp_batchable(uint16_t type)
+{
+	return type == XS_DP_MSG_FLOW_ADD || type == XS_DP_MSG_FLOW_REPLACE ||
+	       type == XS_DP_MSG_FLOW_DEL || type == XS_DP_MSG_KEYS_SET ||
+	       type == XS_DP_MSG_FLOW_GET;
+}
+
+/* The largest part a BATCH holds: a FLOW_ADD/REPLACE request, or a FLOW_INFO
+ * reply for one flow. */
+union batch_part_body {
+	struct xs_dp_flow_msg flow;
+	struct xs_dp_keys_msg keys;
+	struct xs_dp_flow_ref ref;
+	struct xs_dp_error error;
+	struct {
+		struct xs_dp_info_batch b;
+		struct xs_dp_flow_info info;
+	} info;
+};
+#define BATCH_PART_MAX (sizeof(struct xs_dp_hdr) + sizeof(union batch_part_body))
+_Static_assert(sizeof(struct xs_dp_hdr) + XS_DP_BATCH_MAX * BATCH_PART_MAX <= XS_DP_MSG_MAX,
+	       "a BATCH of the largest parts fits a message");
+
+int xs_dp_batch_check(const void *body, size_t blen, bool requests, struct xs_dp_verdict *v)
+{
+	/* parts are copied out: the body has no alignment of its own */
+	union {
+		struct xs_dp_hdr h;
+		uint64_t align;
+		uint8_t b[BATCH_PART_MAX];
+	} part;
+	struct xs_dp_verdict local;
+	const struct xs_dp_hdr *ph;
+	unsigned count = 0;
+	size_t off = 0;
+
+	if (!v)
+		v = &local;
+	*v = (struct xs_dp_verdict){ 0, "ok" };
+	if (!blen)
+		return refuse(v, EBADMSG, "empty batch");
+	while (off < blen) {
+		struct xs_dp_hdr h;
+		if (blen - off < sizeof(h))
+			return refuse(v, EBADMSG, "batch ends inside a part's header");
+		memcpy(&h, (const uint8_t *)body + off, sizeof(h));
+		if (h.len < sizeof(h) || h.len > blen - off)
+			return refuse(v, EBADMSG, "batch part length out of bounds");
+		if (h.len % 8)
+			return refuse(v, EBADMSG, "batch part length not a multiple of 8");
+		if (h.len > sizeof(part))
+			return refuse(v, EBADMSG, "batch part too long for its type");
+		if (++count > XS_DP_BATCH_MAX)
+			return refuse(v, E2BIG, "more than XS_DP_BATCH_MAX parts in a batch");
+		if (requests && !xs_dp_batchable(h.type))
+			return refuse(v, EINVAL, "request type not allowed in a batch");
+		if (!requests && h.type != XS_DP_MSG_ACK && h.type != XS_DP_MSG_ERROR &&
+		    h.type != XS_DP_MSG_FLOW_INFO)
+			return refuse(v, EBADMSG, "reply type not allowed in a batch");
+		memcpy(part.b, (const uint8_t *)body + off, h.len);
+		int rc = requests ? xs_dp_request_check(part.b, h.len, &ph, v) :
+				    xs_dp_reply_check(part.b, h.len, &ph, v);
+		if (requests)
+			explicit_bzero(part.b, h.len); /* requests carry keys */
+		if (rc)
+			return rc;
+		off += h.len;
+	}
+	return 0;
+}
+
+const uint8_t *xs_dp_batch_next(const void *body, size_t blen, size_t *off, size_t *len)
+{
+	struct xs_dp_hdr h;
+	if (*off >= blen || blen - *off < sizeof(h))
+		return NULL;
+	memcpy(&h, (const uint8_t *)body + *off, sizeof(h));
+	if (h.len < sizeof(h) || h.len > blen - *off)
+		return NULL;
+	const uint8_t *p = (const uint8_t *)body + *off;
+	*len = h.len;
+	*off += h.len;
+	return p;
 }

@@ -31,6 +31,20 @@ int xs_dp_hello_check(const struct xs_dp_hello *h, struct xs_dp_verdict *v);
 /* Body size a request type takes, or -1 for a type that is not a request. */
 long xs_dp_request_body_size(uint16_t type);
 
+/* A BATCH body (see dp_proto.h): with requests true, 1..XS_DP_BATCH_MAX whole
+ * requests of the batchable types, each passing xs_dp_request_check; else 1..
+ * XS_DP_BATCH_MAX replies (ACK, ERROR, FLOW_INFO), each passing
+ * xs_dp_reply_check. Every part starts 8-byte aligned within the body. 0 or
+ * -errno with *v filled. */
+int xs_dp_batch_check(const void *body, size_t blen, bool requests, struct xs_dp_verdict *v);
+
+/* The parts of a BATCH body that passed xs_dp_batch_check, one per call from
+ * *off = 0: the part's start and length, or NULL after the last. */
+const uint8_t *xs_dp_batch_next(const void *body, size_t blen, size_t *off, size_t *len);
+
+/* Whether a request type may go inside a BATCH. */
+bool xs_dp_batchable(uint16_t type);
+
 /* Check one reply (client side): header, size for its type. */
 int xs_dp_reply_check(const void *buf, size_t len, const struct xs_dp_hdr **hdr,
 		      struct xs_dp_verdict *v);

@@ -47,6 +47,8 @@ struct dp_ctl {
 	unsigned pend_next;
 	uint8_t rx[XS_DP_MSG_MAX + 1];
 	uint8_t tx[XS_DP_MSG_MAX];
+	uint8_t batch_tx[XS_DP_MSG_MAX]; /* a BATCH reply being assembled */
+	size_t batch_len;
 };
 
 static uint64_t now_ns(void)
@@ -213,6 +215,53 @@ static int do_dump(struct dp_ctl *ctl, uint32_t seq, dp_ctl_send_fn send, void *
 }
 
 static int dispatch(struct dp_ctl *ctl, const struct xs_dp_hdr *h, const uint8_t *body,
+		    dp_ctl_send_fn send, void *arg);
+
+/* The send of the requests inside a BATCH: their replies go into batch_tx. */
+static int batch_append(void *arg, const void *buf, size_t len)
+{
+	struct dp_ctl *ctl = arg;
+	if (len > sizeof(ctl->batch_tx) - ctl->batch_len)
+		return -EMSGSIZE; /* cannot happen: dp_codec.c asserts the sizes */
+	memcpy(ctl->batch_tx + ctl->batch_len, buf, len);
+	ctl->batch_len += len;
+	return 0;
+}
+
+/* A BATCH that xs_dp_request_check accepted (so every part is a well-formed
+ * batchable request): each part applied in order, one BATCH of replies. */
+static int do_batch(struct dp_ctl *ctl, const struct xs_dp_hdr *h, const uint8_t *body,
+		    dp_ctl_send_fn send, void *arg)
+{
+	union {
+		struct xs_dp_hdr h;
+		uint64_t align;
+		uint8_t b[sizeof(struct xs_dp_hdr) + sizeof(struct xs_dp_flow_msg)];
+	} part;
+	size_t blen = h->len - sizeof(*h), off = 0, plen;
+	const uint8_t *p;
+	struct xs_dp_hdr out;
+	int rc = 0;
+
+	ctl->batch_len = sizeof(out);
+	while ((p = xs_dp_batch_next(body, blen, &off, &plen))) {
+		memcpy(part.b, p, plen);
+		rc = dispatch(ctl, &part.h, part.b + sizeof(part.h), batch_append, ctl);
+		explicit_bzero(part.b, plen);
+		if (rc)
+			break;
+	}
+	if (!rc) {
+		xs_dp_hdr_fill(&out, XS_DP_MSG_BATCH, (uint32_t)ctl->batch_len, h->seq, 0);
+		memcpy(ctl->batch_tx, &out, sizeof(out));
+		rc = send(arg, ctl->batch_tx, ctl->batch_len);
+	}
+	explicit_bzero(ctl->batch_tx, ctl->batch_len);
+	ctl->batch_len = 0;
+	return rc;
+}
+
+static int dispatch(struct dp_ctl *ctl, const struct xs_dp_hdr *h, const uint8_t *body,
 		    dp_ctl_send_fn send, void *arg)
 {
 	struct dp_ctx *ctx = ctl->ctx;
@@ -258,6 +307,8 @@ static int dispatch(struct dp_ctl *ctl, const struct xs_dp_hdr *h, const uint8_t
 	}
 	case XS_DP_MSG_FLOW_DUMP:
 		return do_dump(ctl, h->seq, send, arg);
+	case XS_DP_MSG_BATCH:
+		return do_batch(ctl, h, body, send, arg);
 	case XS_DP_MSG_STATS_GET: {
 		struct xs_dp_stats st;
 		dp_ops_stats(ctx, &st);

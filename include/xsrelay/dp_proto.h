@@ -34,6 +34,19 @@ extern "C" {
 #define XS_DP_VERSION  1
 #define XS_DP_MSG_MAX  65536       /* largest datagram either side sends */
 #define XS_DP_DUMP_BATCH 64        /* flow infos per FLOW_INFO message in a dump */
+/*
+ * BATCH: a request whose body is 1..XS_DP_BATCH_MAX whole requests (each with
+ * its own header, length and sequence number) back to back, of the types
+ * FLOW_ADD, FLOW_REPLACE, FLOW_DEL, KEYS_SET and FLOW_GET only. The server
+ * checks every one of them first: a malformed batch, or one holding a
+ * malformed request, is refused whole with one ERROR (the batch's seq) and
+ * changes nothing. Otherwise it applies them in order, as if each had come on
+ * its own, and answers with one BATCH whose body is their replies (ACK, ERROR
+ * or FLOW_INFO, each echoing its request's seq) back to back, in order. One
+ * round trip for many flow changes. xsrelay.ko does not take BATCH (ERROR
+ * EOPNOTSUPP); a client falls back to one message per request.
+ */
+#define XS_DP_BATCH_MAX 64
 
 /* Message types. Append only. */
 enum xs_dp_msg_type {
@@ -51,6 +64,7 @@ enum xs_dp_msg_type {
 	XS_DP_MSG_FLOW_INFO = 11,   /* struct xs_dp_info_batch + count * struct xs_dp_flow_info */
 	XS_DP_MSG_DUMP_DONE = 12,   /* struct xs_dp_dump_done */
 	XS_DP_MSG_STATS = 13,       /* struct xs_dp_stats */
+	XS_DP_MSG_BATCH = 14,       /* both ways: whole messages back to back, see below */
 	XS_DP_MSG_TYPE_COUNT
 };
 

@@ -154,8 +154,8 @@ static int peer_xform(struct peer *p, uint8_t *buf, int len, bool rtcp, bool unp
 	}
 }
 
-static int add_flow(uint16_t lport, const struct peer *in, const struct peer *out, uint32_t flags,
-		    bool with_in_keys, uint16_t msgtype)
+static struct xs_dp_flow_msg flow_msg(uint16_t lport, const struct peer *in,
+				      const struct peer *out, uint32_t flags, bool with_in_keys)
 {
 	struct xs_dp_flow_msg m;
 	char buf[64];
@@ -176,6 +176,13 @@ static int add_flow(uint16_t lport, const struct peer *in, const struct peer *ou
 		crypto_of(in, &m.in);
 	}
 	crypto_of(out, &m.out);
+	return m;
+}
+
+static int add_flow(uint16_t lport, const struct peer *in, const struct peer *out, uint32_t flags,
+		    bool with_in_keys, uint16_t msgtype)
+{
+	struct xs_dp_flow_msg m = flow_msg(lport, in, out, flags, with_in_keys);
 	return xs_dp_client_simple(H.fd, msgtype, ++H.seq, &m, sizeof(m));
 }
 
@@ -613,6 +620,139 @@ static void t_ctl_socket(void **s)
 	assert_true(stats.global.arp_reply >= 1);
 }
 
+/* A BATCH body under construction, and what its parts' replies should be. */
+static uint8_t bbuf[XS_DP_MSG_MAX];
+static size_t blen;
+
+static void b_part(uint16_t type, uint32_t seq, const void *body, size_t len)
+{
+	struct xs_dp_hdr h;
+	xs_dp_hdr_fill(&h, type, (uint32_t)(sizeof(h) + len), seq, 0);
+	memcpy(bbuf + sizeof(h) + blen, &h, sizeof(h));
+	memcpy(bbuf + 2 * sizeof(h) + blen, body, len);
+	blen += sizeof(h) + len;
+}
+
+/* Sends the batch built so far; the reply's length, into buf. */
+static long b_call(uint32_t seq, uint8_t *buf, size_t cap)
+{
+	struct xs_dp_hdr h;
+	xs_dp_hdr_fill(&h, XS_DP_MSG_BATCH, (uint32_t)(sizeof(h) + blen), seq, 0);
+	memcpy(bbuf, &h, sizeof(h));
+	assert_int_equal(send(H.fd, bbuf, sizeof(h) + blen, 0), (long)(sizeof(h) + blen));
+	blen = 0;
+	return xs_dp_client_recv(H.fd, buf, cap);
+}
+
+static struct xs_dp_flow_ref ref_at(uint16_t lport)
+{
+	struct xs_dp_flow_ref r = { 0 };
+	char a[32];
+	snprintf(a, sizeof(a), "10.0.0.1:%u", lport);
+	xs_dp_addr_parse(a, &r.local, false);
+	return r;
+}
+
+/* The error code a refused request got: ERROR with (seq, code). */
+static void expect_error(const uint8_t *buf, long n, uint32_t seq, int code)
+{
+	const struct xs_dp_hdr *h;
+	struct xs_dp_error e;
+	assert_true(n > 0);
+	assert_int_equal(xs_dp_reply_check(buf, (size_t)n, &h, NULL), 0);
+	assert_int_equal(h->type, XS_DP_MSG_ERROR);
+	assert_int_equal(h->seq, seq);
+	memcpy(&e, buf + sizeof(*h), sizeof(e));
+	assert_int_equal(e.code, code);
+}
+
+static void t_ctl_batch(void **s)
+{
+	static uint8_t buf[XS_DP_MSG_MAX];
+	struct peer p;
+	const struct xs_dp_hdr *h;
+	uint64_t flows = dp_table_count(H.ctx.table);
+	peer_open(&p, P_PLAIN, XS_SUITE_NONE, 1, false);
+	struct xs_dp_flow_msg a = flow_msg(6000, &p, &p, 0, true);
+	struct xs_dp_flow_ref r = ref_at(6000);
+
+	/* Applied in order, one reply each: add, add again (EEXIST), get, del, get. */
+	b_part(XS_DP_MSG_FLOW_ADD, 101, &a, sizeof(a));
+	b_part(XS_DP_MSG_FLOW_ADD, 102, &a, sizeof(a));
+	b_part(XS_DP_MSG_FLOW_GET, 103, &r, sizeof(r));
+	b_part(XS_DP_MSG_FLOW_DEL, 104, &r, sizeof(r));
+	b_part(XS_DP_MSG_FLOW_GET, 105, &r, sizeof(r));
+	long n = b_call(100, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(xs_dp_reply_check(buf, (size_t)n, &h, NULL), 0);
+	assert_int_equal(h->type, XS_DP_MSG_BATCH);
+	assert_int_equal(h->seq, 100);
+	{
+		static const uint16_t want_type[] = { XS_DP_MSG_ACK, XS_DP_MSG_ERROR,
+						      XS_DP_MSG_FLOW_INFO, XS_DP_MSG_ACK,
+						      XS_DP_MSG_ERROR };
+		static const int want_code[] = { 0, EEXIST, 0, 0, ENOENT };
+		size_t off = 0, plen;
+		const uint8_t *part;
+		unsigned i = 0;
+		while ((part = xs_dp_batch_next(buf + sizeof(*h), (size_t)n - sizeof(*h), &off,
+						&plen))) {
+			uint8_t one[1024];
+			memcpy(one, part, plen);
+			const struct xs_dp_hdr *ph = (const struct xs_dp_hdr *)one;
+			assert_true(i < 5);
+			assert_int_equal(ph->type, want_type[i]);
+			assert_int_equal(ph->seq, 101 + i);
+			if (want_code[i])
+				expect_error(one, (long)plen, 101 + i, want_code[i]);
+			if (ph->type == XS_DP_MSG_FLOW_INFO) {
+				struct xs_dp_flow_info fi;
+				memcpy(&fi, one + sizeof(*ph) + sizeof(struct xs_dp_info_batch),
+				       sizeof(fi));
+				assert_memory_equal(&fi.flow.local, &r.local, sizeof(r.local));
+			}
+			i++;
+		}
+		assert_int_equal(i, 5);
+	}
+	assert_int_equal(dp_table_count(H.ctx.table), flows);
+
+	/* Refused whole, nothing applied: a good add next to a malformed one, a
+	 * request type that may not be batched, a part running past the end,
+	 * trailing bytes, an empty batch, more than XS_DP_BATCH_MAX parts. */
+	struct xs_dp_flow_msg bad;
+	memset(&bad, 0xee, sizeof(bad));
+	b_part(XS_DP_MSG_FLOW_ADD, 201, &a, sizeof(a));
+	b_part(XS_DP_MSG_FLOW_ADD, 202, &bad, sizeof(bad));
+	expect_error(buf, b_call(200, buf, sizeof(buf)), 200, EINVAL);
+	b_part(XS_DP_MSG_FLOW_ADD, 211, &a, sizeof(a));
+	b_part(XS_DP_MSG_STATS_GET, 212, NULL, 0);
+	expect_error(buf, b_call(210, buf, sizeof(buf)), 210, EINVAL);
+	b_part(XS_DP_MSG_FLOW_ADD, 221, &a, sizeof(a));
+	b_part(XS_DP_MSG_BATCH, 222, NULL, 0);
+	expect_error(buf, b_call(220, buf, sizeof(buf)), 220, EINVAL);
+	b_part(XS_DP_MSG_FLOW_ADD, 231, &a, sizeof(a));
+	blen -= 8; /* the part's header says 8 more bytes than the batch holds */
+	expect_error(buf, b_call(230, buf, sizeof(buf)), 230, EBADMSG);
+	b_part(XS_DP_MSG_FLOW_ADD, 241, &a, sizeof(a));
+	memset(bbuf + sizeof(struct xs_dp_hdr) + blen, 0, 8);
+	blen += 8; /* trailing bytes: a part of 0 length */
+	expect_error(buf, b_call(240, buf, sizeof(buf)), 240, EBADMSG);
+	expect_error(buf, b_call(250, buf, sizeof(buf)), 250, EBADMSG);
+	for (unsigned i = 0; i <= XS_DP_BATCH_MAX; i++) {
+		struct xs_dp_flow_ref ri = ref_at((uint16_t)(7000 + 2 * i));
+		b_part(XS_DP_MSG_FLOW_GET, 300 + i, &ri, sizeof(ri));
+	}
+	expect_error(buf, b_call(299, buf, sizeof(buf)), 299, E2BIG);
+	assert_int_equal(dp_table_count(H.ctx.table), flows);
+	/* ... and the link still works: the good add on its own. */
+	assert_int_equal(xs_dp_client_simple(H.fd, XS_DP_MSG_FLOW_ADD, ++H.seq, &a, sizeof(a)), 0);
+	assert_int_equal(dp_table_count(H.ctx.table), flows + 1);
+	r = ref_at(6000);
+	assert_int_equal(xs_dp_client_simple(H.fd, XS_DP_MSG_FLOW_DEL, ++H.seq, &r, sizeof(r)), 0);
+	explicit_bzero(&a, sizeof(a));
+}
+
 static int setup(void **s)
 {
 	if (h_eal("dp_relay_test") < 0 || h_start(&H, "dp_relay_test"))
@@ -643,6 +783,7 @@ int main(void)
 		cmocka_unit_test(t_bad_input),
 		cmocka_unit_test(t_flood),
 		cmocka_unit_test(t_ctl_socket),
+		cmocka_unit_test(t_ctl_batch),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
