@@ -552,10 +552,13 @@ static void put_str(struct wbuf *b, const char *s, size_t cap)
 
 static void put_u32(struct wbuf *b, uint32_t v)
 {
-	char num[16];
+	char num[10]; /* digits, last first: snprintf cost more than the rest of a line */
+	size_t n = 0;
 
-	snprintf(num, sizeof(num), "%u", v);
-	puts_(b, num);
+	do
+		num[sizeof(num) - ++n] = (char)('0' + v % 10);
+	while ((v /= 10));
+	put(b, num + sizeof(num) - n, n);
 }
 
 static void put_addr(struct wbuf *b, const struct sdp_addr *a)
