@@ -1211,6 +1211,8 @@ int edge_start(struct edge *e)
 	}
 	err = edge_guard_start(e);
 	if (!err)
+		err = edge_stream_guard_start(e, &e->streams);
+	if (!err)
 		err = sipsess_listen(&e->sock, e->sip, 32, conn_handler, e);
 	if (!err)
 		err = sip_listen(&e->lsnr, e->sip, true, request_handler, e);
@@ -1230,4 +1232,5 @@ void edge_stop(struct edge *e)
 	edge_guard_stop(e);
 	sip_close(e->sip, false);
 	e->sip = mem_deref(e->sip);
+	e->streams = mem_deref(e->streams); /* after the connections that hold its helpers */
 }

@@ -71,6 +71,7 @@ struct edge {
 	struct list bindings;       /* registered SPA phones */
 	struct tmr sweep_tmr;       /* drops bindings whose phone stopped refreshing */
 	struct edge_guard *guard;   /* malformed input (sip_guard.c) */
+	struct stream_guard *streams; /* ... on TCP and TLS (sip_stream_guard.c) */
 	struct edge_stats st;
 };
 
@@ -94,7 +95,8 @@ void edge_guard_stop(struct edge *e);
 void edge_guard_note(struct edge *e, const struct sa *src, const char *tp, size_t len,
 		     const char *fault, const char *action);
 /* TCP and TLS connections whose SIP does not frame: counted, logged, closed
- * (sip_stream_guard.c). Started by edge_guard_start. */
+ * (sip_stream_guard.c). Start after the transports are added and before
+ * re_main; free after the SIP stack (its connections hold the guard's helpers). */
 struct stream_guard;
 int edge_stream_guard_start(struct edge *e, struct stream_guard **sgp);
 

@@ -71,7 +71,8 @@ size_t sip_stream_fault(struct mbuf *b, char *fault, size_t faultsz)
 			re_snprintf(fault, faultsz, "not a SIP message libre can decode (%m)", derr);
 			return start + 1;
 		}
-		bool has_clen = pl_isset(&msg->clen);
+		/* libre's rule: a Content-Length header, even an empty one (value 0) */
+		bool has_clen = msg->clen.p != NULL;
 		uint32_t clen = has_clen ? pl_u32(&msg->clen) : 0;
 		uint64_t size = (uint64_t)(b->pos - start) + clen;
 		mem_deref(msg);

@@ -21,7 +21,7 @@
  *   is counted and dropped: there is no one to answer.
  * - TCP and TLS: a connection whose message does not frame (does not decode,
  *   no Content-Length, more than 64 KiB) is counted and closed by
- *   sip_stream_guard.c, started from here.
+ *   sip_stream_guard.c, which logs through edge_guard_note.
  *
  * Log lines name the source address, the transport, the size and the fault,
  * never the message; at most one a second, with the count left out since.
@@ -46,7 +46,6 @@ struct edge_guard {
 	char token[40];           /* the probe's Call-ID */
 	uint64_t last_log;        /* tmr_jiffies of the last line */
 	uint64_t quiet;           /* faults not logged since */
-	struct stream_guard *streams;
 };
 
 void edge_guard_note(struct edge *e, const struct sa *src, const char *tp, size_t len,
@@ -162,6 +161,9 @@ static void probe_send(struct edge_guard *g)
 		struct mbuf *mb;
 		if (sa_decode(&dst, e->cfg.listen[i], strlen(e->cfg.listen[i])))
 			continue;
+		/* port 0: the port libre bound (one such listener is all it can tell) */
+		if (!sa_port(&dst) && sip_transp_laddr(e->sip, &dst, SIP_TRANSP_UDP, NULL))
+			continue;
 		if (sa_is_any(&dst))
 			sa_set_str(&dst, sa_af(&dst) == AF_INET6 ? "::1" : "127.0.0.1", sa_port(&dst));
 		sa_init(&src, sa_af(&dst));
@@ -194,7 +196,6 @@ static void guard_destructor(void *arg)
 		g->hook[i].us = mem_deref(g->hook[i].us);
 	}
 	g->lsnr = mem_deref(g->lsnr);
-	g->streams = mem_deref(g->streams);
 }
 
 int edge_guard_start(struct edge *e)
@@ -209,11 +210,6 @@ int edge_guard_start(struct edge *e)
 		return err;
 	}
 	e->guard = g;
-	err = edge_stream_guard_start(e, &g->streams);
-	if (err) {
-		e->guard = mem_deref(g);
-		return err;
-	}
 	probe_send(g);
 	return 0;
 }

@@ -31,19 +31,27 @@
  *
  * Memory: each connection's watch holds a reference on its helper; libre drops
  * its own when the connection goes, and a sweep once a second frees the watches
- * whose helper only we still hold. A watch holds at most 64 KiB, as libre does.
- * The guard is stopped only after re_main has returned: no helper runs then.
+ * whose helper only we still hold (the bytes of a connection closed on a
+ * fault are given back at once). A watch holds at most 64 KiB, as libre does.
+ * The guard is freed after the SIP stack, whose connections hold its helpers.
+ *
+ * At start the edge checks the hook twice: the executable must export
+ * tcp_accept (dlsym), and one TCP connection of its own to its first TCP
+ * listener must be seen by the hook within 2 s; otherwise a line says that
+ * malformed SIP over TCP and TLS is not being counted.
  */
 #include <dlfcn.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "sip_edge.h"
 #include "sip_fault.h"
 
 enum {
 	STREAM_BUF_MAX = SIP_STREAM_MAX,
-	STREAM_SWEEP_MS = 1000,
+	STREAM_SWEEP_MS = 250,
+	STREAM_PROBE_MS = 2000,
 	STREAM_HELPER_LAYER = 1,  /* above libre's TLS (0) */
 };
 
@@ -63,10 +71,11 @@ struct stream_guard {
 	struct edge *e;
 	struct list watches;
 	struct tmr sweep;
-	struct sa tcp_laddr[EDGE_MAX_LISTEN];
-	unsigned ntcp;
-	struct sa tls_laddr;
+	struct sa tls_laddr;      /* the TLS listener's bound address (port 0 resolved) */
 	bool tls;
+	uint64_t accepts;         /* connections tcp_accept saw */
+	int probe_fd;             /* the start-up self-test's connection, -1 when done */
+	struct tmr probe_tmr;
 };
 
 typedef int (tcp_accept_fn)(struct tcp_conn **, struct tcp_sock *, tcp_estab_h *, tcp_recv_h *,
@@ -121,7 +130,7 @@ static bool watch_recv(int *err, struct mbuf *mb, bool *estab, void *arg)
 	size_t at;
 	(void)estab;
 	(void)err;
-	if (w->closed)
+	if (w->closed || !w->buf)
 		return true; /* nothing after the fault reaches libre */
 	size_t held = w->buf->end, n = mbuf_get_left(mb);
 	/* libre's rule: bytes added to an unfinished message may not pass 64 KiB */
@@ -145,6 +154,8 @@ static bool watch_recv(int *err, struct mbuf *mb, bool *estab, void *arg)
 	edge_guard_note(w->sg->e, &w->peer, w->tp, held + n - bad, fault, "connection closed");
 	w->closed = true;
 	tmr_start(&w->shut, 0, watch_shutdown, w);
+	memset(w->buf->buf, 0, w->buf->size); /* nothing more is framed: give it back now */
+	w->buf = mem_deref(w->buf);
 	if (bad <= held)
 		return true; /* nothing of this chunk is good */
 	mb->end = mb->pos + (bad - held); /* libre gets the good messages before it */
@@ -164,25 +175,21 @@ static void sweep(void *arg)
 	tmr_start(&sg->sweep, STREAM_SWEEP_MS, sweep, sg);
 }
 
-/* Which of the edge's stream listeners ts is: "TCP", "TLS", or NULL (not ours). */
+/* The transport of a connection accepted on ts: the edge's only TCP listeners
+ * are libre's SIP transports, so it is "TLS" on the TLS listener's address and
+ * "TCP" on any other. */
 static const char *listener_transport(const struct stream_guard *sg, const struct tcp_sock *ts)
 {
 	struct sa la;
-	if (tcp_sock_local_get(ts, &la))
-		return NULL;
-	if (sg->tls && sa_cmp(&la, &sg->tls_laddr, SA_ALL))
+	if (sg->tls && !tcp_sock_local_get(ts, &la) && sa_cmp(&la, &sg->tls_laddr, SA_ALL))
 		return "TLS";
-	for (unsigned i = 0; i < sg->ntcp; i++)
-		if (sa_cmp(&la, &sg->tcp_laddr[i], SA_ALL))
-			return "TCP";
-	return NULL;
+	return "TCP";
 }
 
 static void watch(struct stream_guard *sg, struct tcp_conn *tc, struct tcp_sock *ts)
 {
 	const char *tp = listener_transport(sg, ts);
-	if (!tp)
-		return;
+	sg->accepts++;
 	struct stream_watch *w = mem_zalloc(sizeof(*w), watch_destructor);
 	if (!w)
 		return;
@@ -215,19 +222,62 @@ int tcp_accept(struct tcp_conn **tcp, struct tcp_sock *ts, tcp_estab_h *eh, tcp_
 	return err;
 }
 
+static void probe_end(struct stream_guard *sg)
+{
+	if (sg->probe_fd >= 0)
+		close(sg->probe_fd);
+	sg->probe_fd = -1;
+	tmr_cancel(&sg->probe_tmr);
+}
+
+/* The self-test's verdict: did libre's accept of our own connection go through
+ * the edge's tcp_accept? (A libre built with -Bsymbolic or LTO binds its call
+ * inside the library, and the hook would never run.) */
+static void probe_check(void *arg)
+{
+	struct stream_guard *sg = arg;
+	int soerr = 0;
+	socklen_t sl = sizeof(soerr);
+	bool connected = !getsockopt(sg->probe_fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) &&
+			 !soerr;
+	if (connected && !sg->accepts)
+		edge_log("malformed SIP over TCP and TLS is not counted: libre accepted the "
+			 "edge's own test connection without its tcp_accept hook (a libre "
+			 "built with -Bsymbolic or LTO?); libre still closes such connections");
+	else if (!connected)
+		edge_log("malformed SIP over TCP and TLS: the start-up self-test could not "
+			 "connect to the edge's own TCP listener (%s); counting is not verified",
+			 strerror(soerr ? soerr : errno));
+	probe_end(sg);
+}
+
+/* One TCP connection to our first TCP listener, from loopback when it listens
+ * on any address. Sends nothing: libre closes it when we do. */
+static void probe_start(struct stream_guard *sg)
+{
+	struct sa la;
+	if (sip_transp_laddr(sg->e->sip, &la, SIP_TRANSP_TCP, NULL))
+		return;
+	if (sa_is_any(&la))
+		sa_set_str(&la, sa_af(&la) == AF_INET6 ? "::1" : "127.0.0.1", sa_port(&la));
+	sg->probe_fd = socket(sa_af(&la), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (sg->probe_fd < 0)
+		return;
+	if (connect(sg->probe_fd, &la.u.sa, la.len) && errno != EINPROGRESS) {
+		probe_end(sg);
+		return;
+	}
+	tmr_start(&sg->probe_tmr, STREAM_PROBE_MS, probe_check, sg);
+}
+
 static void stream_guard_destructor(void *arg)
 {
 	struct stream_guard *sg = arg;
 	if (active == sg)
 		active = NULL;
+	probe_end(sg);
 	tmr_cancel(&sg->sweep);
 	list_flush(&sg->watches);
-}
-
-static void laddr(struct sa *sa, const char *s)
-{
-	if (sa_decode(sa, s, strlen(s)))
-		sa_init(sa, AF_UNSPEC);
 }
 
 int edge_stream_guard_start(struct edge *e, struct stream_guard **sgp)
@@ -236,12 +286,10 @@ int edge_stream_guard_start(struct edge *e, struct stream_guard **sgp)
 	if (!sg)
 		return ENOMEM;
 	sg->e = e;
-	for (unsigned i = 0; i < e->cfg.nlisten && i < EDGE_MAX_LISTEN; i++)
-		laddr(&sg->tcp_laddr[sg->ntcp++], e->cfg.listen[i]);
-	if (e->cfg.tls_listen[0]) {
-		laddr(&sg->tls_laddr, e->cfg.tls_listen);
+	sg->probe_fd = -1;
+	if (e->cfg.tls_listen[0] && !sip_transp_laddr(e->sip, &sg->tls_laddr, SIP_TRANSP_TLS,
+						       NULL))
 		sg->tls = true;
-	}
 	/* the executable's tcp_accept must be the one libre's call resolves to */
 	if (dlsym(RTLD_DEFAULT, "tcp_accept") != (void *)tcp_accept)
 		edge_log("malformed SIP over TCP and TLS is not counted: libre's tcp_accept "
@@ -249,6 +297,7 @@ int edge_stream_guard_start(struct edge *e, struct stream_guard **sgp)
 			 "still closes such connections");
 	active = sg;
 	tmr_start(&sg->sweep, STREAM_SWEEP_MS, sweep, sg);
+	probe_start(sg);
 	*sgp = sg;
 	return 0;
 }
