@@ -133,6 +133,9 @@ uint64_t dp_table_count(const struct dp_table *t);
 
 uint64_t dp_key_hash(const struct xs_dp_addr *k);
 
+/* Reader: prefetch what dp_table_lookup(t, k) will read first (the port index
+ * slot, see dp_flow.c), for a burst's packets before their lookups. */
+void dp_table_prefetch(const struct dp_table *t, const struct xs_dp_addr *k);
 /* Reader: the flow owning this local address/port, or NULL; *idx tells RTP or
  * RTCP node. Valid until the caller's next quiescent state. */
 struct dp_flow *dp_table_lookup(struct dp_table *t, const struct xs_dp_addr *k, unsigned *idx);

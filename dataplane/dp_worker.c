@@ -121,10 +121,20 @@ static inline bool src_matches(const struct xs_dp_addr *peer, const struct dp_pk
 	       (want_port == 0 || want_port == pk->sport);
 }
 
-/* Stage 1a for one UDP frame: the session lookup. The flow's lines that
- * stage 1b and the rewrite touch (owner and RCU pointers, latched peers and
- * counters) are prefetched, so the misses of a burst's flows overlap instead
- * of following one another. NULL: dropped and counted. */
+/* The table key of a UDP frame: the relay's address and port it was sent to. */
+static inline void frame_key(const struct dp_pkt *pk, struct xs_dp_addr *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->family = pk->family;
+	key->port = pk->dport;
+	memcpy(key->addr, pk->dst, pk->family == 4 ? 4 : 16);
+}
+
+/* Stage 1a for one UDP frame: the session lookup (its index slot was
+ * prefetched with the burst's). The flow's lines that stage 1b and the
+ * rewrite touch (owner and RCU pointers, latched peers and counters) are
+ * prefetched, so the misses of a burst's flows overlap instead of following
+ * one another. NULL: dropped and counted. */
 static struct dp_flow *udp_lookup(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *pk,
 				  unsigned *node)
 {
@@ -132,10 +142,7 @@ static struct dp_flow *udp_lookup(struct dp_worker *w, struct rte_mbuf *m, const
 	struct xs_dp_addr key;
 	struct dp_flow *f;
 
-	memset(&key, 0, sizeof(key));
-	key.family = pk->family;
-	key.port = pk->dport;
-	memcpy(key.addr, pk->dst, pk->family == 4 ? 4 : 16);
+	frame_key(pk, &key);
 	f = dp_table_lookup(ctx->table, &key, node);
 	if (!f) {
 		drop(w, m, dp_conf_find_local(&ctx->conf, pk->family, pk->dst) ?
@@ -354,16 +361,18 @@ static void finish(struct dp_worker *w, unsigned n)
 
 void dp_worker_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n)
 {
-	unsigned nit = 0, nudp = 0;
+	unsigned nit = 0, nudp = 0, nframe = 0;
+	uint8_t udp[DP_BURST];
 
 	for (unsigned i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-	/* Parse and look up the whole burst first (flow lines prefetched), then
-	 * run the per-flow checks over the UDP frames. */
+	/* Parse the whole burst first, prefetching each UDP frame's index slot;
+	 * then look the frames up (flow lines prefetched); then run the per-flow
+	 * checks over them. Each stage's misses overlap across the burst. */
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct dp_pkt *pk = &w->pk[i];
-		unsigned node;
+		struct xs_dp_addr key;
 
 		if (i + 4 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
@@ -376,11 +385,9 @@ void dp_worker_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n)
 		switch (dp_parse_frame(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
 				       hw_flags(m), pk)) {
 		case DP_PKT_UDP:
-			w->lf[nudp] = udp_lookup(w, m, pk, &node);
-			if (w->lf[nudp]) {
-				w->lnode[nudp] = (uint8_t)node;
-				w->lidx[nudp++] = (uint8_t)i;
-			}
+			frame_key(pk, &key);
+			dp_table_prefetch(w->ctx->table, &key);
+			udp[nframe++] = (uint8_t)i;
 			break;
 		case DP_PKT_ARP:
 		case DP_PKT_ICMP:
@@ -390,6 +397,15 @@ void dp_worker_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n)
 		default:
 			drop(w, m, (enum dp_cnt)pk->drop);
 			break;
+		}
+	}
+	for (unsigned u = 0; u < nframe; u++) {
+		unsigned i = udp[u], node;
+
+		w->lf[nudp] = udp_lookup(w, pkts[i], &w->pk[i], &node);
+		if (w->lf[nudp]) {
+			w->lnode[nudp] = (uint8_t)node;
+			w->lidx[nudp++] = (uint8_t)i;
 		}
 	}
 	for (unsigned u = 0; u < nudp; u++) {

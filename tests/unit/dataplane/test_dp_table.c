@@ -103,6 +103,87 @@ static void t_basic(void **s)
 	urcu_qsbr_unregister_thread();
 }
 
+/* A flow of local address 10.0.0.<a>. */
+static struct dp_flow *flow_at(unsigned a, uint16_t port, bool mux)
+{
+	struct xs_dp_flow w = wire(port, mux);
+
+	w.local.addr[3] = (uint8_t)a;
+	return dp_flow_new(dp_flow_cfg_new(&w), NULL, NULL);
+}
+
+/*
+ * The port index (dp_flow.c) against cds_lfht, the table of record: random
+ * adds, deletes, replaces and rtcp-mux switches over 70 local addresses (64
+ * get an index, six fall back to cds_lfht), and after every change each port
+ * of the touched range answers the same through dp_table_lookup (index first)
+ * and dp_table_lookup_hashed (cds_lfht only). A slot left pointing at a
+ * deleted or replaced node would answer with the old flow and fail here.
+ */
+static void t_index_agrees(void **s)
+{
+	enum { ADDRS = 70, PORTS = 40, BASE = 5000 };
+	static struct dp_flow *live[ADDRS][PORTS];
+	struct dp_table *t = dp_table_create(16);
+	unsigned seed = 12345;
+
+	(void)s;
+	memset(live, 0, sizeof(live));
+	urcu_qsbr_register_thread();
+	for (unsigned op = 0; op < 20000; op++) {
+		unsigned a = (seed = seed * 1103515245u + 12345u) >> 16 & 0xff;
+		unsigned p, r;
+
+		a = 1 + a % ADDRS;
+		seed = seed * 1103515245u + 12345u;
+		p = (seed >> 16) % PORTS;
+		seed = seed * 1103515245u + 12345u;
+		r = (seed >> 16) % 4;
+		struct dp_flow **slot = &live[a - 1][p];
+		bool mux = (seed >> 20) & 1;
+		if (!*slot) {
+			struct dp_flow *f = flow_at(a, (uint16_t)(BASE + p), mux);
+			if (dp_table_add(t, f) == 0)
+				*slot = f;
+			else
+				dp_flow_free(f);
+		} else if (r == 0) {
+			dp_table_del(t, *slot);
+			*slot = NULL;
+		} else if (r == 1) {
+			struct dp_flow *f = flow_at(a, (uint16_t)(BASE + p), mux);
+			if (dp_table_replace(t, *slot, f) == 0)
+				*slot = f;
+			else
+				dp_flow_free(f);
+		} else {
+			struct xs_dp_flow w = wire((uint16_t)(BASE + p), mux);
+			struct dp_flow_cfg *c;
+			w.local.addr[3] = (uint8_t)a;
+			c = dp_flow_cfg_new(&w);
+			if (dp_flow_set_cfg(t, *slot, c))
+				dp_flow_cfg_free(c);
+		}
+		for (unsigned q = 0; q <= PORTS + 1; q++) {
+			struct xs_dp_addr k = key((uint16_t)(BASE - 1 + q));
+			unsigned i1 = 9, i2 = 9;
+
+			k.addr[3] = (uint8_t)a;
+			struct dp_flow *via_index = dp_table_lookup(t, &k, &i1);
+			struct dp_flow *via_lfht = dp_table_lookup_hashed(t, &k, dp_key_hash(&k), &i2);
+			assert_ptr_equal(via_index, via_lfht);
+			if (via_index)
+				assert_int_equal(i1, i2);
+		}
+		urcu_qsbr_quiescent_state(); /* lets call_rcu free what went */
+	}
+	urcu_qsbr_thread_offline();
+	urcu_qsbr_barrier();
+	urcu_qsbr_thread_online();
+	dp_table_destroy(t);
+	urcu_qsbr_unregister_thread();
+}
+
 static void t_keys(void **s)
 {
 	struct xs_dp_crypto c;
@@ -221,6 +302,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_basic),
+		cmocka_unit_test(t_index_agrees),
 		cmocka_unit_test(t_keys),
 		cmocka_unit_test(t_race),
 	};
