@@ -51,14 +51,24 @@ gcc -O2 -static -Wall -Wno-deprecated-declarations -I"$top/kmod" -I"$top/include
   -o "$work/kmod_vm_test" "$top/tests/kmod/kmod_vm_test.c" "$top/tests/kmod/xsk_ossl.c" \
   "$top/kmod/xsk_srtp.c" -lcrypto -lpthread
 echo "kmod: building xsrelayd statically"
+# the daemon's sources as meson lists them (targets xsrelayd, xsrelayd_core,
+# xs_xsipura), so this build never drifts from control/meson.build
+build=${XS_BUILD_ROOT:-$top/build}
+mapfile -t xsd_src < <(python3 - "$build/meson-info/intro-targets.json" 2>/dev/null <<'PY'
+import json, sys
+for t in json.load(open(sys.argv[1])):
+    if t["name"] in ("xsrelayd", "xsrelayd_core", "xs_xsipura"):
+        for ts in t["target_sources"]:
+            print("\n".join(s for s in ts.get("sources", []) if s.endswith(".c")))
+PY
+) || true
+if [ "${#xsd_src[@]}" -lt 10 ]; then
+  echo "kmod: no xsrelayd source list in $build/meson-info (build the tree with meson first," \
+       "or set XS_BUILD_ROOT)"; exit 1
+fi
 gcc -O2 -static -std=gnu11 -D_GNU_SOURCE -DNO_COMPAT_IMB_API_053 -pthread -w \
   -I"$top/control" -I"$top/include" -I"$top/dataplane" -I"$top/dataplane/srtp" \
-  -I"$top/control/xsipura" -o "$work/xsrelayd" \
-  "$top"/control/{xsrelayd,call,port_pool,ng_cmd,ng_server,ng_cache,dp_link,store,metrics}.c \
-  "$top"/control/{xsrelayd_conf,ng_codec,sdp,sdes,key_pool}.c "$top"/dataplane/{dp_codec,dp_client}.c \
-  "$top/dataplane/srtp/srtp_suite.c" \
-  "$top"/control/xsipura/xsipura_{err,b64,assumptions,expiry,file,rsa,ca,subkey,mc}.c \
-  "$top"/control/xsipura/xsipura_{keypool,mint,msg,hs}.c \
+  -I"$top/control/xsipura" -o "$work/xsrelayd" "${xsd_src[@]}" \
   -lsqlite3 -lcrypto -lIPSec_MB -ldl -lm >"$work/xsd.log" 2>&1 ||
   { cat "$work/xsd.log"; exit 1; }
 gcc -O2 -o "$work/srtp_gen" "$top/tests/e2e/dataplane/srtp_gen.c" -lsrtp2
