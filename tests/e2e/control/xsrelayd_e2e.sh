@@ -209,4 +209,6 @@ grep -q "fast path: 2 flows of no live call; removing them" "$TMP/xsrelayd.log" 
 	fail "the removal of flows of no live call is not logged"
 [ "$(inR "$PY" "$NGC" orphans "$NGPORT")" = 2 ] || fail "dp_orphans does not count them"
 echo "flows of no live call removed"
+# xsrelay-dp takes BATCH: the daemon never had to fall back to single requests
+! grep -q "refused a BATCH" "$TMP/xsrelayd.log" || fail "xsrelay-dp refused a BATCH"
 echo "PASS"
