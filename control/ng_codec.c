@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt_num.h"
 #include "ng_codec.h"
 
 /* ---- arena ---- */
@@ -704,19 +705,6 @@ static void wipe_free(char *buf, size_t cap)
 	free(buf);
 }
 
-/*
- * Decimal digits of v, written backwards ending at end; returns the first.
- * snprintf("%zu") costs more than the rest of a reply's bookkeeping: replies
- * hold dozens of integers and string lengths.
- */
-static char *fmt_u64(char *end, uint64_t v)
-{
-	do
-		*--end = (char)('0' + v % 10);
-	while (v /= 10);
-	return end;
-}
-
 void ng_out_free(struct ng_out *o)
 {
 	wipe_free(o->buf, o->cap);
@@ -795,7 +783,7 @@ static void out_string(struct ng_out *o, const char *s, size_t n)
 		char *end = tmp + sizeof(tmp) - 1, *p;
 
 		*end = ':';
-		p = fmt_u64(end, n);
+		p = xs_fmt_u64(end, n);
 		ng_out_raw(o, p, (size_t)(end + 1 - p));
 		ng_out_raw(o, s, n);
 		return;
@@ -928,7 +916,7 @@ void ng_out_int(struct ng_out *o, int64_t v)
 	json_pre_value(o);
 	if (!json)
 		*end = 'e';
-	p = fmt_u64(end, mag);
+	p = xs_fmt_u64(end, mag);
 	if (v < 0)
 		*--p = '-';
 	if (!json)

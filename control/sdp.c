@@ -6,6 +6,7 @@
 #include <string.h>
 
 
+#include "fmt_num.h"
 #include "sdp.h"
 
 enum {
@@ -552,13 +553,9 @@ static void put_str(struct wbuf *b, const char *s, size_t cap)
 
 static void put_u32(struct wbuf *b, uint32_t v)
 {
-	char num[10]; /* digits, last first: snprintf cost more than the rest of a line */
-	size_t n = 0;
+	char num[10], *p = xs_fmt_u64(num + sizeof(num), v);
 
-	do
-		num[sizeof(num) - ++n] = (char)('0' + v % 10);
-	while ((v /= 10));
-	put(b, num + sizeof(num) - n, n);
+	put(b, p, (size_t)(num + sizeof(num) - p));
 }
 
 static void put_addr(struct wbuf *b, const struct sdp_addr *a)
