@@ -136,14 +136,12 @@ static inline void frame_key(const struct dp_pkt *pk, struct xs_dp_addr *key)
  * prefetched, so the misses of a burst's flows overlap instead of following
  * one another. NULL: dropped and counted. */
 static struct dp_flow *udp_lookup(struct dp_worker *w, struct rte_mbuf *m, const struct dp_pkt *pk,
-				  unsigned *node)
+				  const struct xs_dp_addr *key, unsigned *node)
 {
 	struct dp_ctx *ctx = w->ctx;
-	struct xs_dp_addr key;
 	struct dp_flow *f;
 
-	frame_key(pk, &key);
-	f = dp_table_lookup(ctx->table, &key, node);
+	f = dp_table_lookup(ctx->table, key, node);
 	if (!f) {
 		drop(w, m, dp_conf_find_local(&ctx->conf, pk->family, pk->dst) ?
 			   DP_CNT_drop_unknown_port : DP_CNT_drop_not_local);
@@ -363,6 +361,7 @@ void dp_worker_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n)
 {
 	unsigned nit = 0, nudp = 0, nframe = 0;
 	uint8_t udp[DP_BURST];
+	struct xs_dp_addr key[DP_BURST];   /* of the UDP frames, for their lookups */
 
 	for (unsigned i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -372,7 +371,6 @@ void dp_worker_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct dp_pkt *pk = &w->pk[i];
-		struct xs_dp_addr key;
 
 		if (i + 4 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
@@ -385,8 +383,8 @@ void dp_worker_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n)
 		switch (dp_parse_frame(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
 				       hw_flags(m), pk)) {
 		case DP_PKT_UDP:
-			frame_key(pk, &key);
-			dp_table_prefetch(w->ctx->table, &key);
+			frame_key(pk, &key[nframe]);
+			dp_table_prefetch(w->ctx->table, &key[nframe]);
 			udp[nframe++] = (uint8_t)i;
 			break;
 		case DP_PKT_ARP:
@@ -402,7 +400,7 @@ void dp_worker_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n)
 	for (unsigned u = 0; u < nframe; u++) {
 		unsigned i = udp[u], node;
 
-		w->lf[nudp] = udp_lookup(w, pkts[i], &w->pk[i], &node);
+		w->lf[nudp] = udp_lookup(w, pkts[i], &w->pk[i], &key[u], &node);
 		if (w->lf[nudp]) {
 			w->lnode[nudp] = (uint8_t)node;
 			w->lidx[nudp++] = (uint8_t)i;
