@@ -165,6 +165,16 @@ struct dp_req {
 	int rc;
 };
 
+/* The request r as a message (header, then body) at out; its length. */
+static size_t frame_request(uint8_t *out, const struct dp_req *r, uint32_t seq)
+{
+	struct xs_dp_hdr h;
+	xs_dp_hdr_fill(&h, r->type, (uint32_t)(sizeof(h) + r->len), seq, 0);
+	memcpy(out, &h, sizeof(h));
+	memcpy(out + sizeof(h), r->body, r->len);
+	return sizeof(h) + r->len;
+}
+
 /* A checked reply (hdr h, k bytes in buf) to the request c, into c->rc. */
 static void take_reply(struct dp_req *c, const struct xs_dp_hdr *h, const uint8_t *buf, size_t k)
 {
@@ -215,12 +225,8 @@ static int batch_call(struct xsd *d, struct dp_req *r, unsigned n, char *why, si
 	size_t len = sizeof(struct xs_dp_hdr);
 	uint32_t seq0 = l->seq + 1;
 	struct xs_dp_hdr h;
-	for (unsigned i = 0; i < n; i++) {
-		xs_dp_hdr_fill(&h, r[i].type, (uint32_t)(sizeof(h) + r[i].len), ++l->seq, 0);
-		memcpy(b + len, &h, sizeof(h));
-		memcpy(b + len + sizeof(h), r[i].body, r[i].len);
-		len += sizeof(h) + r[i].len;
-	}
+	for (unsigned i = 0; i < n; i++)
+		len += frame_request(b + len, &r[i], ++l->seq);
 	uint32_t bseq = ++l->seq;
 	xs_dp_hdr_fill(&h, XS_DP_MSG_BATCH, (uint32_t)len, bseq, 0);
 	memcpy(b, &h, sizeof(h));
@@ -307,12 +313,7 @@ static void pipeline(struct xsd *d, struct dp_req *r, unsigned n)
 	uint32_t seq0 = l->seq + 1;
 	while (got < n && l->fd >= 0) {
 		for (; sent < n && sent - got < DP_PIPELINE && l->fd >= 0; sent++) {
-			struct xs_dp_hdr h;
-			xs_dp_hdr_fill(&h, r[sent].type, (uint32_t)(sizeof(h) + r[sent].len),
-				       ++l->seq, 0);
-			memcpy(msg, &h, sizeof(h));
-			memcpy(msg + sizeof(h), r[sent].body, r[sent].len);
-			long k = link_send(l, msg, sizeof(h) + r[sent].len);
+			long k = link_send(l, msg, frame_request(msg, &r[sent], ++l->seq));
 			if (k < 0) {
 				link_down(d, (int)-k);
 				break;
