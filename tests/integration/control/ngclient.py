@@ -4,9 +4,11 @@
 Written from the protocol notes, independently of the daemon's C codec, so the
 tests do not check the codec against itself.
 """
+import json
 import os
 import socket
-import json
+import subprocess
+import sys
 
 
 def benc(v):
@@ -119,3 +121,31 @@ class Ng:
         if as_json:
             return json.loads(r[sp + 1:])
         return strs(bdec(r, sp + 1)[0])
+
+
+class Checks:
+    """The check counter of a test: check(what, cond) prints one line, ok or
+    FAIL, and counts the failures in .fails."""
+    def __init__(self):
+        self.fails = 0
+
+    def __call__(self, what, cond):
+        print(("ok - " if cond else "FAIL - ") + what, flush=True)
+        if not cond:
+            self.fails += 1
+
+    def exit(self):
+        print("%d failed" % self.fails)
+        sys.exit(1 if self.fails else 0)
+
+
+def stop(p, timeout=5):
+    """SIGTERM to a process still running, SIGKILL if it has not ended after timeout s."""
+    if p is None or p.poll() is not None:
+        return
+    p.terminate()
+    try:
+        p.wait(timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()

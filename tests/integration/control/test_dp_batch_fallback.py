@@ -23,20 +23,13 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ngclient import Ng, free_port  # noqa: E402
+from ngclient import Checks, Ng, free_port, stop  # noqa: E402
 
 XSRELAYD = sys.argv[1]
 HELLO, FLOW_ADD, FLOW_REPLACE, FLOW_DEL, KEYS_SET, FLOW_GET, FLOW_DUMP = 1, 2, 3, 4, 5, 6, 7
 ACK, ERROR, DUMP_DONE, BATCH = 9, 10, 12, 14
 EOPNOTSUPP, ENOENT = 95, 2
-fails = 0
-
-
-def check(what, cond):
-    global fails
-    print(("ok - " if cond else "FAIL - ") + what, flush=True)
-    if not cond:
-        fails += 1
+check = Checks()
 
 
 def msg(mtype, seq, body=b""):
@@ -148,15 +141,10 @@ try:
     check("the refusal is logged once, with the fast path's reason",
           log.count("refused a BATCH") == 1 and "unknown or non-request message type" in log)
 finally:
-    daemon.terminate()
-    try:
-        daemon.wait(5)
-    except subprocess.TimeoutExpired:
-        daemon.kill()
+    stop(daemon)
     fp.stop = True
     fp.srv.close()
-    if fails:
+    if check.fails:
         print(open(LOG, errors="replace").read()[-3000:])
     shutil.rmtree(TMP, ignore_errors=True)
-print("%d failed" % fails)
-sys.exit(1 if fails else 0)
+check.exit()

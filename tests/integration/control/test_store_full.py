@@ -25,21 +25,14 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ngclient import Ng, free_port  # noqa: E402
+from ngclient import Checks, Ng, free_port, stop  # noqa: E402
 
 XSRELAYD = sys.argv[1]
 if os.geteuid() != 0:
     print("SKIP: mounting a tmpfs needs root")
     sys.exit(77)
 
-fails = 0
-
-
-def check(what, cond):
-    global fails
-    print(("ok - " if cond else "FAIL - ") + what, flush=True)
-    if not cond:
-        fails += 1
+check = Checks()
 
 
 TMP = tempfile.mkdtemp(prefix="xsrelayd-full.")
@@ -179,15 +172,9 @@ try:
     check("... and it is in the store (kill -9, restart)",
           calls(Ng(udp=("127.0.0.1", PORT))) == {"kept-1", "lost-1", "after-lock"})
 finally:
-    if daemon and daemon.poll() is None:
-        daemon.send_signal(signal.SIGTERM)
-        try:
-            daemon.wait(5)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
+    stop(daemon)
     subprocess.run(["umount", DISK])
-    if fails:
+    if check.fails:
         print(open(LOG).read()[-4000:])
     shutil.rmtree(TMP, ignore_errors=True)
-print("%d failed" % fails)
-sys.exit(1 if fails else 0)
+check.exit()

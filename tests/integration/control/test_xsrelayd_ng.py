@@ -26,17 +26,10 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ngclient import Ng, benc, free_port  # noqa: E402
+from ngclient import Checks, Ng, benc, free_port, stop  # noqa: E402
 
 XSRELAYD, XSRELAYCTL = sys.argv[1], sys.argv[2]
-fails = 0
-
-
-def check(what, cond):
-    global fails
-    print(("ok - " if cond else "FAIL - ") + what)
-    if not cond:
-        fails += 1
+check = Checks()
 
 
 TMP = tempfile.mkdtemp(prefix="xsrelayd-test.")
@@ -466,15 +459,9 @@ try:
     ux.close()
     ng.close()
 finally:
-    if daemon and daemon.poll() is None:
-        daemon.send_signal(signal.SIGTERM)
-        try:
-            daemon.wait(5)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-    if fails:
+    stop(daemon)
+    if check.fails:
         print(open(os.path.join(TMP, "xsrelayd.log")).read()[-4000:])
     shutil.rmtree(TMP, ignore_errors=True)
 
-print("%d failed" % fails)
-sys.exit(1 if fails else 0)
+check.exit()
