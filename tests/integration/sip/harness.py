@@ -121,6 +121,16 @@ class Harness:
                            "--ca-key", self.path("ca_key"),
                            "--ng", ng or "127.0.0.1:%d" % self.ng] + list(extra), log)
 
+    @staticmethod
+    def side_by_side(target, argsets):
+        """target(*args) for each args in argsets, each in its own thread; returns
+        when all have ended."""
+        threads = [threading.Thread(target=target, args=a) for a in argsets]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
     def close(self, tail=4000):
         """Stops what is still running (last started first); after a failed check prints
         the end of each log; removes the folder."""

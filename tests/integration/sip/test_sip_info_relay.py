@@ -32,7 +32,6 @@ import contextlib
 import os
 import re
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -142,16 +141,15 @@ def phone_call(name, phone, edge_addr, callid):
 
 
 @contextlib.contextmanager
-def outgoing_bench(name):
-    """An upstream that answers INVITE 200 and a phone registered through a fresh
-    edge: (edge log name, upstream, phone, edge process, edge address); all
-    stopped after."""
+def bench(name, up_user, up_auto, phone_auto):
+    """An upstream and a phone answering as up_auto and phone_auto say (REGISTER
+    and BYE always 200), the phone registered through a fresh edge: (edge log
+    name, upstream, phone, edge process, edge address); all stopped after."""
     port = free_port()
     log = "sip-%s.log" % name
-    up = UA("127.0.0.2", user="3000", auto={"REGISTER": (200, "OK", None),
-                                            "BYE": (200, "OK", None),
-                                            "INVITE": (200, "OK", sdp("127.0.0.2", 5000, "7"))})
-    phone = UA("127.0.0.1", user="2001", auto={"BYE": (200, "OK", None)})
+    ok = {"BYE": (200, "OK", None)}
+    up = UA("127.0.0.2", user=up_user, auto=dict(ok, REGISTER=(200, "OK", None), **up_auto))
+    phone = UA("127.0.0.1", user="2001", auto=dict(ok, **phone_auto))
     edge = H.start_edge(port, up.addr, log, "--secure-timeout", "0", "--insecure", "keep",
                         "--far-transport", "RTP/AVP")
     edge_addr = ("127.0.0.1", port)
@@ -163,6 +161,11 @@ def outgoing_bench(name):
         H.stop(edge)
         up.close()
         phone.close()
+
+
+def outgoing_bench(name):
+    """The bench for calls from the phone: the upstream answers INVITE 200."""
+    return bench(name, "3000", {"INVITE": (200, "OK", sdp("127.0.0.2", 5000, "7"))}, {})
 
 
 def call_out(name):
@@ -226,18 +229,9 @@ def call_out(name):
 
 def call_in(name):
     """The upstream calls the phone."""
-    port = free_port()
-    log = "sip-%s.log" % name
-    up = UA("127.0.0.2", user="caller", auto={"REGISTER": (200, "OK", None),
-                                              "BYE": (200, "OK", None)})
-    phone = UA("127.0.0.1", user="2001", auto={"INVITE": (200, "OK", sdp("127.0.0.1", 6000, "9")),
-                                               "BYE": (200, "OK", None)})
-    edge = H.start_edge(port, up.addr, log, "--secure-timeout", "0", "--insecure", "keep",
-                        "--far-transport", "RTP/AVP")
-    edge_addr = ("127.0.0.1", port)
-    try:
-        reg = register(phone, edge_addr, "reg-%s" % name)
-        check("%s: the phone registers (200)" % name, reg is not None and reg.code == 200)
+    with bench(name, "caller", {}, {"INVITE": (200, "OK", sdp("127.0.0.1", 6000, "9"))}) as \
+            (log, up, phone, edge, edge_addr):
+        port = edge_addr[1]
         callid = "%s-%d" % (name, os.getpid())
         up.request("INVITE", "sip:2001@127.0.0.1:%d" % port, edge_addr, "sip:2001@127.0.0.1",
                    callid, 1, body=sdp("127.0.0.2", 5000, "7"))
@@ -275,10 +269,6 @@ def call_in(name):
         b = final(uleg, "BYE", c)
         check("%s: the upstream's BYE gets 200 and the phone a BYE" % name,
               b is not None and b.code == 200 and phone.wait(is_bye, 5) is not None)
-    finally:
-        H.stop(edge)
-        up.close()
-        phone.close()
 
 
 def call_gone(name):
@@ -325,13 +315,7 @@ def run(f, name):
 try:
     H.ca_key()
     H.start_xsrelayd()
-    threads = [threading.Thread(target=run, args=a) for a in ((call_out, "out"),
-                                                              (call_in, "in"),
-                                                              (call_gone, "gone"))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    H.side_by_side(run, ((call_out, "out"), (call_in, "in"), (call_gone, "gone")))
 finally:
     H.close(tail=3000)
 H.exit()

@@ -18,7 +18,6 @@ Usage: test_sip_info_timeout.py XSRELAY_SIP XSRELAY_MC XSRELAYD XSRELAYCTL
 """
 import os
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -109,13 +108,8 @@ def scenario(name, timeout, policy, expect):
 try:
     H.ca_key()
     H.start_xsrelayd()
-    threads = [threading.Thread(target=scenario, args=a) for a in
-               (("keep", 0, "keep", "kept"), ("hangup", 0, "hangup", "ended"),
-                ("late", 2, "keep", "kept"))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    H.side_by_side(scenario, (("keep", 0, "keep", "kept"), ("hangup", 0, "hangup", "ended"),
+                              ("late", 2, "keep", "kept")))
 finally:
     H.close(tail=2500)
 H.exit()
