@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -239,7 +240,7 @@ static void t_keys(void **s)
 /* A reader looks flows up while the writer adds, replaces and deletes them. */
 static struct dp_table *race_t;
 static volatile int race_stop;
-static unsigned long race_hits;
+static volatile unsigned long race_hits;
 
 static void *reader(void *arg)
 {
@@ -287,6 +288,16 @@ static void t_race(void **s)
 			fl[i] = NULL;
 		}
 		urcu_qsbr_quiescent_state();
+	}
+	/* On a loaded machine the writer can finish before the reader first runs:
+	 * keep a flow in place and give the reader up to 5 s to see one. */
+	if (!fl[0]) {
+		fl[0] = flow(1000, false);
+		assert_int_equal(dp_table_add(race_t, fl[0]), 0);
+	}
+	for (int w = 0; w < 5000 && !race_hits; w++) {
+		urcu_qsbr_quiescent_state();
+		usleep(1000);
 	}
 	race_stop = 1;
 	pthread_join(th, NULL);
