@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void pl_user(const struct pl *pl, char *out, size_t cap)
 {
 	size_t n = pl->l < cap - 1 ? pl->l : cap - 1;
-	memcpy(out, pl->p, n);
+	if (n) /* an absent part is {NULL, 0}: memcpy(out, NULL, 0) is undefined */
+		memcpy(out, pl->p, n);
 	out[n] = '\0';
 }
 
