@@ -22,6 +22,7 @@ int call_table_init(struct call_table *t, size_t nbuckets)
 	t->nbuckets = nbuckets;
 	t->count = 0;
 	t->next_id = 1;
+	t->id_limit = UINT64_MAX;
 	if (t->buckets && t->ids)
 		return 0;
 	free(t->buckets);
@@ -80,7 +81,7 @@ static void link_call(struct call_table *t, struct call *c)
 struct call *call_create(struct call_table *t, const char *call_id, int64_t now)
 {
 	size_t len = strlen(call_id);
-	if (len == 0 || len > CALL_ID_MAX)
+	if (len == 0 || len > CALL_ID_MAX || t->next_id >= t->id_limit)
 		return NULL;
 	struct call *c = calloc(1, sizeof(*c));
 	if (!c)
@@ -137,4 +138,47 @@ int call_leg_by_tag(const struct call *c, const char *tag)
 void call_key_clear(struct call_key *k)
 {
 	explicit_bzero(k, sizeof(*k));
+}
+
+/* The same key material: what the keystream depends on. The suite, the SDES
+ * tag and the session parameters may change under it and the marks still
+ * hold (dropping them then would let the same keystream be used again). */
+static bool same_key(const struct call_key *a, const struct call_key *b)
+{
+	if (!a->suite || !b->suite)
+		return a->suite == b->suite;
+	return a->key_len == b->key_len && a->salt_len == b->salt_len &&
+	       !memcmp(a->key, b->key, a->key_len) && !memcmp(a->salt, b->salt, a->salt_len);
+}
+
+static bool ssrc_changed(uint32_t old, uint32_t now)
+{
+	return old && now && old != now;
+}
+
+void call_stream_update(const struct call_stream *old, struct call_stream *s, bool live)
+{
+	bool rx_new = !same_key(&old->rx, &s->rx);
+	if (rx_new)
+		memset(&s->rx_marks, 0, sizeof(s->rx_marks));
+	if (!same_key(&old->tx, &s->tx))
+		memset(&s->tx_marks, 0, sizeof(s->tx_marks));
+	if (!live || !old->peer.family)
+		return;
+	if (rx_new || memcmp(&old->peer, &s->peer, sizeof(s->peer)) ||
+	    old->peer_rtcp_port != s->peer_rtcp_port || ssrc_changed(old->ssrc, s->ssrc) ||
+	    ssrc_changed(old->xsipura_rx_ssrc, s->xsipura_rx_ssrc)) {
+		/* only the latch: the receive stream keeps its per-SSRC state
+		 * (a moved party goes on at its ROC), and so do its marks */
+		s->rebind = true;
+	}
+}
+
+void call_update(const struct call *old, struct call *c)
+{
+	bool live = old->state == CALL_ANSWERED;
+	for (int l = 0; l < 2; l++)
+		for (int m = 0; m < c->leg[l].nmedia && m < CALL_MAX_MEDIA; m++)
+			call_stream_update(&old->leg[l].media[m], &c->leg[l].media[m],
+					   live && m < old->leg[l].nmedia);
 }

@@ -63,6 +63,16 @@ struct call_stream {
 	/* x-sipura on this leg: keys installed mid-call, the SSRCs of the Hellos */
 	bool xsipura;
 	uint32_t xsipura_rx_ssrc, xsipura_tx_ssrc;
+	uint32_t ssrc;          /* the SSRC this party's SDP announced (a=ssrc), 0: none */
+	/* the party moved, changed keys or SSRC: the flow at relay_port forgets
+	 * its latched source (XS_DP_FLOW_F_REBIND) when it is next replaced;
+	 * cleared once the fast path took the flow */
+	bool rebind;
+	/* Stream marks (marks.h, docs/stream-state.md), under this party's keys:
+	 * rx_marks of the receive stream of the flow at relay_port (key rx),
+	 * tx_marks of the send stream of the flow that sends to this party (key
+	 * tx). Zeroed when that key changes. */
+	struct xs_dp_marks rx_marks, tx_marks;
 };
 
 struct call_leg {
@@ -83,6 +93,9 @@ struct call {
 	enum call_state state;
 	uint8_t offerer;        /* leg[offerer] made the last offer */
 	bool strict_source;     /* flows accept media only from each party's SDP address */
+	bool media_handover;    /* SRTP input re-latches even with relatch = no */
+	bool unsaved;           /* marks or rebind flags changed since the row was written:
+				   the next tick writes it (not meaningful in the store) */
 	/* why a leg expected to go secure (x-sipura) did not: set by the SIP edge */
 	char security_note[96];
 	struct call_leg leg[2]; /* leg[0]: from-tag of the first offer */
@@ -97,13 +110,17 @@ struct call_table {
 	struct call **buckets, **ids;
 	size_t nbuckets, count;
 	uint64_t next_id;
+	/* ids from here on are not reserved (xsd_call_ids_reserve: every id below
+	 * it is recorded in the store as possibly used); UINT64_MAX: no limit */
+	uint64_t id_limit;
 };
 
 int call_table_init(struct call_table *t, size_t nbuckets);
 void call_table_free(struct call_table *t); /* frees (and wipes) every call */
 struct call *call_find(struct call_table *t, const char *call_id);
 struct call *call_by_id(struct call_table *t, uint64_t id);
-/* A new call, zeroed but for id, call_id, times; NULL on OOM or over-long id. */
+/* A new call, zeroed but for id, call_id, times; NULL on OOM, an over-long
+ * id, or no id left below id_limit. */
 struct call *call_create(struct call_table *t, const char *call_id, int64_t now);
 /* Inserts a call read back from the store (its id is kept; next_id moves past it). */
 int call_insert(struct call_table *t, struct call *c);
@@ -115,5 +132,18 @@ void call_foreach(struct call_table *t, void (*fn)(struct call *, void *), void 
 int call_leg_by_tag(const struct call *c, const char *tag);
 
 void call_key_clear(struct call_key *k);
+
+/*
+ * After an offer, answer or key change turned stream `old` into `s` (the same
+ * party and media line): marks made under a key that changed are dropped (a
+ * new key starts from zero, and old marks would hold it back). On a live
+ * stream (its flows are programmed) whose party moved (address or port),
+ * changed its receive key or its announced SSRC, s->rebind is set so that
+ * its flow learns the new source. A move keeps the receive marks: the fast
+ * path keeps the receive stream's per-SSRC state (only the latch goes).
+ */
+void call_stream_update(const struct call_stream *old, struct call_stream *s, bool live);
+/* The same for every stream of a call that `old` was (live: old answered). */
+void call_update(const struct call *old, struct call *c);
 
 #endif

@@ -13,6 +13,9 @@
 #include "dp_client.h"
 #include "dp_codec.h"
 #include "dp_link.h"
+#include "marks.h"
+#include "store.h"
+#include "xs_srtp.h"
 
 struct dp_link {
 	char path[XSD_PATH_MAX];
@@ -29,7 +32,15 @@ struct dp_link {
 	uint64_t refused;  /* slots whose queued flows the fast path refused */
 	bool no_batch;     /* this fast path refused a BATCH: one message per request */
 	uint8_t *batch;    /* a BATCH request or reply, XS_DP_MSG_MAX bytes */
+	/* a call could not be programmed because its SRTCP floors could not be
+	 * stored: every call is programmed again at this time (0: none) */
+	int64_t reprogram_at;
+	/* flows of a dump that no live call owns, removed after it (grows) */
+	struct xs_dp_flow_ref *stale;
+	unsigned stale_cap;
 };
+
+enum { STORE_RETRY_S = 5 }; /* after a failed store write, the next try */
 
 /*
  * An answer's FLOW_ADDs and a call's FLOW_DELs need no reply before the ng
@@ -44,6 +55,7 @@ struct dp_queued {
 	uint16_t type;
 	uint16_t len;
 	int owner;                    /* d->ng_slot when queued */
+	uint32_t replace_flags;       /* FLOW_ADD: flags it gets if it goes as REPLACE */
 	struct xs_dp_flow_info *info; /* FLOW_GET: where the reply goes ... */
 	bool *have;                   /* ... and whether it came */
 	union {
@@ -128,6 +140,7 @@ void dp_link_free(struct dp_link *l)
 	free(l->q);
 	free(l->q_sent); /* wiped after every flush */
 	free(l->batch);  /* likewise */
+	free(l->stale);
 	free(l);
 }
 
@@ -355,6 +368,42 @@ static bool after_add_of_same(const struct dp_queued *q, unsigned from, unsigned
 	return false;
 }
 
+/* The stream of call c whose relay port is local (the flow at that port
+ * receives from it): its leg and media line, or false. */
+static bool stream_at(const struct xsd *d, const struct call *c, const struct xs_dp_addr *local,
+		      int *leg, int *m)
+{
+	for (int l = 0; l < 2; l++)
+		for (int i = 0; i < c->leg[l].nmedia && i < CALL_MAX_MEDIA; i++) {
+			const struct call_stream *s = &c->leg[l].media[i];
+			if (s->relay_port == local->port && s->iface < d->niface &&
+			    !memcmp(d->iface[s->iface].addr.addr, local->addr, sizeof(local->addr))) {
+				*leg = l;
+				*m = i;
+				return true;
+			}
+		}
+	return false;
+}
+
+static void mark_unsaved(struct xsd *d, struct call *c)
+{
+	c->unsaved = true;
+	d->unsaved = true;
+}
+
+/* The fast path took flow f with F_REBIND (or as a new flow): the party's move
+ * is done; the call is stored again at the next tick without the flag. */
+static void rebound(struct xsd *d, const struct xs_dp_flow *f)
+{
+	struct call *c = call_by_id(&d->calls, f->cookie);
+	int leg, m;
+	if (c && stream_at(d, c, &f->local, &leg, &m) && c->leg[leg].media[m].rebind) {
+		c->leg[leg].media[m].rebind = false;
+		mark_unsaved(d, c);
+	}
+}
+
 void dp_link_flush(struct xsd *d)
 {
 	struct dp_link *l = d->dp;
@@ -362,6 +411,18 @@ void dp_link_flush(struct xsd *d)
 	unsigned n = l->nq;
 	if (!n)
 		return;
+	/* What the requests carry (keys, SRTCP floors, the call's id) is in the
+	 * store before the fast path has it: if both processes die, the store
+	 * must not be behind what the fast path used. Inside a burst that means
+	 * committing its writes so far; if that fails, nothing is sent (the burst
+	 * is undone as after a failed commit). */
+	if (store_checkpoint(d->store)) {
+		d->cnt.store_errors++;
+		xsd_log(XSD_LOG_ERR, "store: %u fast-path changes dropped: what they carry could "
+			"not be stored", n);
+		dp_link_discard(d);
+		return;
+	}
 	/* the halves swap: should the link drop mid-way (and discard its queue),
 	 * the results already read are still here to be delivered */
 	struct dp_queued *q = l->q;
@@ -378,8 +439,10 @@ void dp_link_flush(struct xsd *d)
 		pipeline(d, r + i, j - i);
 		for (unsigned k = i; k < j; k++)
 			if (q[k].type == XS_DP_MSG_FLOW_ADD && r[k].rc == EEXIST) {
-				/* a live flow: replace it, keeping its ROC and replay state */
+				/* a live flow: replace it, keeping its stream state (never
+				 * F_RESET: the marks are floors, the state it has is newer) */
 				r[k].type = XS_DP_MSG_FLOW_REPLACE;
+				q[k].body.add.flow.flags |= q[k].replace_flags;
 				pipeline(d, &r[k], 1);
 			}
 		i = j;
@@ -390,6 +453,8 @@ void dp_link_flush(struct xsd *d)
 			*e->have = r[i].rc == 0;
 		if (e->type == XS_DP_MSG_FLOW_GET)
 			continue; /* a flow that is not there is not an error */
+		if (e->type == XS_DP_MSG_FLOW_ADD && r[i].rc == 0 && e->replace_flags)
+			rebound(d, &e->body.add.flow);
 		if (r[i].rc > 0 && !(e->type == XS_DP_MSG_FLOW_DEL && r[i].rc == ENOENT)) {
 			log_refused(d, e, r[i].rc);
 			if (e->owner >= 0 && e->owner < 64)
@@ -421,6 +486,7 @@ static struct dp_queued *enqueue(struct xsd *d, uint16_t type, const void *body,
 	e->type = type;
 	e->len = (uint16_t)len;
 	e->owner = d->ng_slot;
+	e->replace_flags = 0;
 	e->info = NULL;
 	e->have = NULL;
 	memcpy(&e->body, body, len);
@@ -452,6 +518,44 @@ static void key_to_crypto(const struct call_key *k, struct xs_dp_crypto *c)
 	c->xsipura = k->xsipura;
 }
 
+/* Whether packets under key k prove who made them: SRTP whose RTP carries
+ * an authentication tag (not AES_CM_128_NULL_AUTH, not UNAUTHENTICATED_SRTP:
+ * anyone can make such a packet that the flow accepts). */
+static bool authenticates(const struct call_key *k)
+{
+	return k->suite && k->suite != XS_SUITE_AES_CM_128_NULL_AUTH &&
+	       !(k->flags & XS_SRTP_F_UNAUTHENTICATED_SRTP);
+}
+
+/*
+ * Which packets the flow receiving from party `in` accepts (docs/xsrelayd.md,
+ * "Latching"). Authenticated SRTP input latches to the first packet that
+ * authenticates, so only the key holder can take the flow, and with relatch
+ * (or the call's media-handover) a later authenticated packet from elsewhere
+ * moves it (NAT rebinding). Plain input, and SRTP without authentication,
+ * have nothing to prove who sent them: by default only the party's SDP
+ * address (its IP, any port) may latch, and nothing re-latches.
+ */
+static void set_source(const struct xsd *d, const struct call *c, const struct call_stream *in,
+		       struct xs_dp_flow *f)
+{
+	enum xsd_latching l = c->strict_source ? XSD_LATCH_STRICT : d->cfg.latching;
+	f->src_policy = XS_DP_SRC_LATCH;
+	if (l == XSD_LATCH_STRICT) {
+		f->src_policy = XS_DP_SRC_FIXED;
+	} else if (authenticates(&in->rx)) {
+		if (d->cfg.relatch || c->media_handover)
+			f->flags |= XS_DP_FLOW_F_RELATCH;
+		return;
+	} else if (l == XSD_LATCH_SDP_ADDRESS) {
+		f->src_policy = XS_DP_SRC_LATCH_IP;
+	} else {
+		return;
+	}
+	f->peer = in->peer; /* the address this party's SDP gave, any port (RTCP) */
+	f->peer.port = 0;
+}
+
 void dp_flow_msg_for(const struct xsd *d, const struct call *c, int leg, int m,
 		     struct xs_dp_flow_msg *msg)
 {
@@ -462,12 +566,7 @@ void dp_flow_msg_for(const struct xsd *d, const struct call *c, int leg, int m,
 	set_addr(&f->local, &d->iface[in->iface], in->relay_port);
 	set_addr(&f->out_src, &d->iface[out->iface], out->relay_port);
 	f->out_dst = out->peer;
-	f->src_policy = XS_DP_SRC_LATCH;
-	if (c->strict_source) {
-		f->src_policy = XS_DP_SRC_FIXED;
-		f->peer = in->peer; /* the address this party's SDP gave, any port (RTCP) */
-		f->peer.port = 0;
-	}
+	set_source(d, c, in, f);
 	f->in_suite = in->rx.suite;
 	f->out_suite = out->tx.suite;
 	f->cookie = c->id;
@@ -475,13 +574,17 @@ void dp_flow_msg_for(const struct xsd *d, const struct call *c, int leg, int m,
 		f->flags |= XS_DP_FLOW_F_RTCP_MUX_IN;
 	if (out->rtcp_mux)
 		f->flags |= XS_DP_FLOW_F_RTCP_MUX_OUT;
+	/* every direction with keys gets its marks back: floors that a fast path
+	 * which lost the stream state (or never had it) starts from */
 	if (in->rx.suite) {
-		f->flags |= XS_DP_FLOW_F_IN_KEYS;
+		f->flags |= XS_DP_FLOW_F_IN_KEYS | XS_DP_FLOW_F_MARKS;
 		key_to_crypto(&in->rx, &msg->in);
+		marks_for_flow(&msg->in_marks, &in->rx_marks, false);
 	}
 	if (out->tx.suite) {
-		f->flags |= XS_DP_FLOW_F_OUT_KEYS;
+		f->flags |= XS_DP_FLOW_F_OUT_KEYS | XS_DP_FLOW_F_MARKS;
 		key_to_crypto(&out->tx, &msg->out);
+		marks_for_flow(&msg->out_marks, &out->tx_marks, true);
 	}
 }
 
@@ -492,23 +595,64 @@ static bool media_active(const struct call *c, int m)
 	       c->leg[0].media[m].peer.family && c->leg[1].media[m].peer.family;
 }
 
+/* Another try at programming every call after a failed store write. */
+static void program_later(struct dp_link *l)
+{
+	if (!l->reprogram_at)
+		l->reprogram_at = xsd_now() + STORE_RETRY_S;
+}
+
 int dp_program_call(struct xsd *d, struct call *c)
 {
-	struct xs_dp_flow_msg msg;
+	struct xs_dp_flow_msg msg[CALL_MAX_MEDIA][2];
+	bool active[CALL_MAX_MEDIA] = { false }, raised = false;
+	int n = c->leg[0].nmedia < c->leg[1].nmedia ? c->leg[0].nmedia : c->leg[1].nmedia;
+	int rc = 0;
 	if (c->state != CALL_ANSWERED)
 		return 0;
 	if (!dp_link_up(d->dp))
-		return -1; /* the connect re-programs every call */
-	for (int m = 0; m < c->leg[0].nmedia && m < c->leg[1].nmedia; m++) {
-		if (!media_active(c, m))
+		return -ENOTCONN; /* the connect re-programs every call */
+	if (n > CALL_MAX_MEDIA)
+		n = CALL_MAX_MEDIA;
+	for (int m = 0; m < n; m++) {
+		active[m] = media_active(c, m);
+		if (!active[m])
 			continue;
 		for (int leg = 0; leg < 2; leg++) {
-			dp_flow_msg_for(d, c, leg, m, &msg);
-			enqueue(d, XS_DP_MSG_FLOW_ADD, &msg, sizeof(msg));
+			struct call_stream *to = &c->leg[!leg].media[m];
+			uint32_t *kept = &to->tx_marks.rtcp_index;
+			dp_flow_msg_for(d, c, leg, m, &msg[m][leg]);
+			/* the SRTCP floor given (the kept index plus the margin) is
+			 * the mark from now on: a fast path that restarts again before
+			 * the next poll (a crash loop) gets the margin on top of it */
+			if (to->tx.suite && *kept != msg[m][leg].out_marks.rtcp_index) {
+				*kept = msg[m][leg].out_marks.rtcp_index;
+				raised = true;
+			}
 		}
 	}
-	explicit_bzero(&msg, sizeof(msg));
-	return 0;
+	/* and it is stored before the fast path has it (dp_link_flush commits a
+	 * burst's writes first): should both processes die, the floor the next
+	 * start gives is still above every index sent. Not stored: not sent. */
+	if (raised && store_save(d->store, c)) {
+		d->cnt.store_errors++;
+		program_later(d->dp);
+		rc = -EIO;
+		goto out;
+	}
+	for (int m = 0; m < n; m++) {
+		if (!active[m])
+			continue;
+		for (int leg = 0; leg < 2; leg++) {
+			struct dp_queued *e = enqueue(d, XS_DP_MSG_FLOW_ADD, &msg[m][leg],
+						      sizeof(msg[m][leg]));
+			if (e && c->leg[leg].media[m].rebind)
+				e->replace_flags = XS_DP_FLOW_F_REBIND;
+		}
+	}
+out:
+	explicit_bzero(msg, sizeof(msg));
+	return rc;
 }
 
 int dp_program_call_now(struct xsd *d, struct call *c)
@@ -605,11 +749,149 @@ int dp_stats(struct xsd *d, struct xs_dp_stats *out)
 	return 0;
 }
 
+/*
+ * The marks of a flow of call c (its relay port is leg's media line m's) into
+ * the call: the receive stream's under the key of the party it receives from,
+ * the send stream's under the key of the party it sends to. Only a direction
+ * whose keys (suite) the call still has for it, and not a receive stream
+ * whose flow has not taken the latest programming yet (rebind pending: its
+ * key may be the one the party just replaced). The call is stored at the end
+ * of the tick when they moved enough.
+ */
+static void take_marks(struct xsd *d, struct call *c, int leg, int m,
+		       const struct xs_dp_flow_info *fi)
+{
+	bool moved = false;
+	struct call_stream *in = &c->leg[leg].media[m], *out = &c->leg[!leg].media[m];
+	if (in->rx.suite && fi->in_keys && fi->flow.in_suite == in->rx.suite && !in->rebind)
+		moved |= marks_raise(&in->rx_marks, &fi->in_marks);
+	if (out->tx.suite && fi->out_keys && fi->flow.out_suite == out->tx.suite)
+		moved |= marks_raise(&out->tx_marks, &fi->out_marks);
+	if (moved)
+		mark_unsaved(d, c);
+}
+
+/* The answered call whose id is flow f's cookie and which holds f's relay
+ * port (leg's media line m), or NULL: a flow of no live call. */
+static struct call *flow_owner(struct xsd *d, const struct xs_dp_flow *f, int *leg, int *m)
+{
+	struct call *c = call_by_id(&d->calls, f->cookie);
+	if (!c || c->state != CALL_ANSWERED || !stream_at(d, c, &f->local, leg, m))
+		return NULL;
+	return c;
+}
+
+/* One more flow to remove after the dump. Should memory run out, the rest
+ * wait for the next poll. */
+static void stale_add(struct dp_link *l, unsigned *n, const struct xs_dp_addr *local)
+{
+	if (*n == l->stale_cap) {
+		unsigned cap = l->stale_cap ? 2 * l->stale_cap : 256;
+		struct xs_dp_flow_ref *p = realloc(l->stale, cap * sizeof(*p));
+		if (!p)
+			return;
+		l->stale = p;
+		l->stale_cap = cap;
+	}
+	memset(&l->stale[*n], 0, sizeof(l->stale[*n]));
+	l->stale[(*n)++].local = *local;
+}
+
+/*
+ * The flows' marks and the newest last-packet time of a call's flows, from
+ * a FLOW_DUMP. Flows no live call owns (their cookie is no answered call's
+ * id, or that call does not hold their port any more: removals lost with a
+ * link that dropped, a call the daemon ended while the fast path was away, a
+ * call id of before a restart) are removed after the dump: xsrelayd owns
+ * every flow of its fast path.
+ */
+static void poll_media(struct xsd *d)
+{
+	struct dp_link *l = d->dp;
+	static uint8_t buf[XS_DP_MSG_MAX];
+	unsigned norphan = 0;
+	dp_link_flush(d);
+	if (l->fd < 0)
+		return;
+	uint32_t seq = ++l->seq;
+	struct xs_dp_flow_stats sum = { 0 };
+	uint64_t flows = 0;
+	long n = link_call(l, XS_DP_MSG_FLOW_DUMP, seq, NULL, 0, buf, sizeof(buf));
+	for (;;) {
+		const struct xs_dp_hdr *h;
+		if (n < 0) {
+			link_down(d, (int)-n);
+			return;
+		}
+		if (xs_dp_reply_check(buf, (size_t)n, &h, NULL) || h->seq != seq) {
+			link_down(d, EBADMSG); /* the rest of the dump would be misread later */
+			return;
+		}
+		if (h->type != XS_DP_MSG_FLOW_INFO) {
+			if (h->type == XS_DP_MSG_DUMP_DONE) {
+				d->flow_sum = sum;
+				d->flows_live = flows;
+			}
+			if (norphan)
+				xsd_log(XSD_LOG_WARN, "fast path: %u flows of no live call; removing "
+					"them", norphan);
+			d->cnt.dp_orphans += norphan;
+			for (unsigned i = 0; i < norphan; i++)
+				enqueue(d, XS_DP_MSG_FLOW_DEL, &l->stale[i], sizeof(l->stale[i]));
+			dp_link_flush(d);
+			return;
+		}
+		struct xs_dp_info_batch b;
+		memcpy(&b, buf + sizeof(*h), sizeof(b));
+		for (uint32_t i = 0; i < b.count; i++) {
+			struct xs_dp_flow_info fi;
+			size_t off = sizeof(*h) + sizeof(b) + i * sizeof(fi);
+			if (off + sizeof(fi) > (size_t)n)
+				break;
+			memcpy(&fi, buf + off, sizeof(fi));
+			int leg, m;
+			struct call *c = flow_owner(d, &fi.flow, &leg, &m);
+			if (c)
+				take_marks(d, c, leg, m, &fi);
+			else
+				stale_add(l, &norphan, &fi.flow.local);
+#define XSD_SUM(name, help) sum.name += fi.stats.name;
+			XS_DP_FLOW_COUNTERS(XSD_SUM)
+#undef XSD_SUM
+			flows++;
+			int64_t t = (int64_t)(fi.stats.last_rx_ns / 1000000000ull);
+			if (c && t > c->last_media)
+				c->last_media = t;
+		}
+		n = link_recv(l, buf, sizeof(buf));
+	}
+}
+
 static void reprogram_one(struct call *c, void *arg)
 {
 	struct xsd *d = arg;
 	if (dp_link_up(d->dp))
 		dp_program_call(d, c);
+}
+
+/* Programs every answered call. The SRTCP floors they get are stored in one
+ * transaction before any is sent; if that fails nothing is sent, and it is
+ * tried again in STORE_RETRY_S (the fast path keeps what it has). */
+static void program_all(struct xsd *d)
+{
+	struct dp_link *l = d->dp;
+	bool tx = !store_begin(d->store);
+	l->reprogram_at = 0;
+	call_foreach(&d->calls, reprogram_one, d);
+	if (tx && store_commit(d->store)) {
+		dp_link_discard(d);
+		d->cnt.store_errors++;
+		program_later(l);
+		xsd_log(XSD_LOG_ERR, "store: the calls' stream floors could not be stored; the "
+			"fast path is not programmed (tried again in %d s)", STORE_RETRY_S);
+		return;
+	}
+	dp_link_flush(d);
 }
 
 /* HELLO with our version and size table: 0, a positive errno from the fast
@@ -691,84 +973,23 @@ static void try_connect(struct xsd *d)
 	d->cnt.dp_reprograms++;
 	xsd_log(XSD_LOG_INFO, "fast path %s (%s) connected; programming %zu calls", l->path,
 		backend_name(d), d->calls.count);
-	call_foreach(&d->calls, reprogram_one, d);
-	dp_link_flush(d);
-}
-
-/*
- * The newest last-packet time of a call's flows, from a FLOW_DUMP. Flows no
- * live call owns (their cookie is not a call id: removals lost with a link
- * that dropped, or a call the daemon ended while the fast path was away) are
- * removed after the dump: xsrelayd owns every flow of its fast path.
- */
-static void poll_media(struct xsd *d)
-{
-	struct dp_link *l = d->dp;
-	static uint8_t buf[XS_DP_MSG_MAX];
-	static struct xs_dp_flow_ref orphan[256];
-	unsigned norphan = 0;
-	dp_link_flush(d);
-	if (l->fd < 0)
-		return;
-	uint32_t seq = ++l->seq;
-	struct xs_dp_flow_stats sum = { 0 };
-	uint64_t flows = 0;
-	long n = link_call(l, XS_DP_MSG_FLOW_DUMP, seq, NULL, 0, buf, sizeof(buf));
-	for (;;) {
-		const struct xs_dp_hdr *h;
-		if (n < 0) {
-			link_down(d, (int)-n);
-			return;
-		}
-		if (xs_dp_reply_check(buf, (size_t)n, &h, NULL) || h->seq != seq) {
-			link_down(d, EBADMSG); /* the rest of the dump would be misread later */
-			return;
-		}
-		if (h->type != XS_DP_MSG_FLOW_INFO) {
-			if (h->type == XS_DP_MSG_DUMP_DONE) {
-				d->flow_sum = sum;
-				d->flows_live = flows;
-			}
-			if (norphan)
-				xsd_log(XSD_LOG_WARN, "fast path: %u flows of no live call; removing "
-					"them", norphan);
-			d->cnt.dp_orphans += norphan;
-			for (unsigned i = 0; i < norphan; i++)
-				enqueue(d, XS_DP_MSG_FLOW_DEL, &orphan[i], sizeof(orphan[i]));
-			dp_link_flush(d);
-			return;
-		}
-		struct xs_dp_info_batch b;
-		memcpy(&b, buf + sizeof(*h), sizeof(b));
-		for (uint32_t i = 0; i < b.count; i++) {
-			struct xs_dp_flow_info fi;
-			size_t off = sizeof(*h) + sizeof(b) + i * sizeof(fi);
-			if (off + sizeof(fi) > (size_t)n)
-				break;
-			memcpy(&fi, buf + off, sizeof(fi));
-			struct call *c = call_by_id(&d->calls, fi.flow.cookie);
-			if (!c && norphan < 256) {
-				memset(&orphan[norphan], 0, sizeof(orphan[norphan]));
-				orphan[norphan++].local = fi.flow.local;
-			}
-#define XSD_SUM(name, help) sum.name += fi.stats.name;
-			XS_DP_FLOW_COUNTERS(XSD_SUM)
-#undef XSD_SUM
-			flows++;
-			int64_t t = (int64_t)(fi.stats.last_rx_ns / 1000000000ull);
-			if (c && t > c->last_media)
-				c->last_media = t;
-		}
-		n = link_recv(l, buf, sizeof(buf));
-	}
+	/* First what the fast path has (it may have run on while this daemon
+	 * was away): the live flows' marks, newer than the store's, become the
+	 * floors; flows no live call owns go before an ADD could meet them. */
+	poll_media(d);
+	if (dp_link_up(d->dp))
+		program_all(d);
 }
 
 void dp_link_tick(struct xsd *d)
 {
-	if (!dp_link_up(d->dp))
+	struct dp_link *l = d->dp;
+	if (!dp_link_up(l))
 		try_connect(d);
-	if (dp_link_up(d->dp))
+	if (dp_link_up(l))
 		poll_media(d);
+	if (dp_link_up(l) && l->reprogram_at && xsd_now() >= l->reprogram_at)
+		program_all(d);
 	d->dp_last_valid = dp_link_up(d->dp) && !dp_stats(d, &d->dp_last);
 }
 

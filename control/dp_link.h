@@ -29,8 +29,12 @@ struct dp_link *dp_link_create(const char *path);
 void dp_link_free(struct dp_link *l);
 bool dp_link_up(const struct dp_link *l);
 
-/* Reconnects if down (then re-programs every answered call); polls the flows'
- * counters for media timeouts. Call about once a second. */
+/* Reconnects if down; polls the flows' counters for media timeouts and their
+ * stream marks into the calls (a call whose marks moved enough gets
+ * c->unsaved: xsd_save_marks stores it), and removes the flows no live call
+ * owns. A (re)connect polls first, then re-programs every answered call, so
+ * the live flows' marks are taken and foreign flows are gone before any ADD.
+ * Call about once a second. */
 void dp_link_tick(struct xsd *d);
 
 /* While the link is down: one connection attempt (the daemon calls it every
@@ -43,9 +47,17 @@ int dp_link_fd(const struct dp_link *l, unsigned *gen);
 void dp_link_hangup(struct xsd *d);
 
 /* Adds or replaces both flows of every media line of an answered call. The
- * requests are queued (see dp_link_flush): 0, or -1 when the link is down (the
- * connect re-programs every call). A refusal is logged, counted, and marks the
- * ng request being served (d->ng_slot, see dp_link_refused). */
+ * requests are queued (see dp_link_flush): 0, -ENOTCONN when the link is down
+ * (the connect re-programs every call), -EIO when the call could not be
+ * stored (nothing queued; every call is programmed again in a few seconds).
+ * A refusal is logged, counted, and marks the ng request being served
+ * (d->ng_slot, see dp_link_refused).
+ * Never F_RESET: a flow that exists keeps its stream state. Each direction
+ * with keys carries its marks (F_MARKS), a send direction its SRTCP index
+ * plus MARKS_RTCP_MARGIN, which becomes the kept mark and is stored (in the
+ * open transaction, if any) before the call's requests are queued; a stream
+ * with rebind set is replaced with F_REBIND, and the flag is cleared once the
+ * fast path took the flow. */
 int dp_program_call(struct xsd *d, struct call *c);
 /* The same, waiting for the fast path: 0, or -1 when a flow was refused or the
  * link is down. */
@@ -57,7 +69,10 @@ void dp_remove_flow(struct xsd *d, unsigned iface, uint16_t port);
 
 /* Sends the queued flow changes, pipelined, and reads their replies. Requests
  * that wait for a reply flush first, so the fast path sees changes in order;
- * the daemon flushes after each burst of ng requests. */
+ * the daemon flushes after each burst of ng requests. Store writes not yet
+ * committed (a burst under way) are committed first (store_checkpoint): the
+ * fast path never has keys, floors or call ids the store could lose; if that
+ * commit fails, the queue is dropped unsent. */
 void dp_link_flush(struct xsd *d);
 /* Forgets what is queued (a burst whose store commit failed: its changes are
  * undone, not sent). */
@@ -77,7 +92,9 @@ int dp_call_info(struct xsd *d, const struct call *c,
 int dp_stats(struct xsd *d, struct xs_dp_stats *out);
 
 /* Filled in from a call: the flow for packets arriving at leg `leg`'s relay
- * port of media line m. Exposed for tests. Holds keys: wipe after use. */
+ * port of media line m, with its source policy (latching setting, the call's
+ * flags, the input's transform) and marks. Exposed for tests. Holds keys:
+ * wipe after use. */
 void dp_flow_msg_for(const struct xsd *d, const struct call *c, int leg, int m,
 		     struct xs_dp_flow_msg *msg);
 

@@ -6,6 +6,7 @@
  * store has the row. So a request that fails leaves nothing behind.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "dp_codec.h"
 #include "dp_link.h"
+#include "media_addr.h"
 #include "ng_cmd.h"
 #include "sdp.h"
 #include "store.h"
@@ -35,6 +37,8 @@ struct ng_opts {
 	uint32_t sdes_flags;       /* XS_SRTP_F_* to put on the keys we generate */
 	bool mux_offer, mux_demux, mux_accept, mux_reject;
 	bool no_rtcp_attr, strict_source;  /* strict-source: accept media only from the SDP address */
+	bool media_handover;       /* SRTP input re-latches (NAT rebinding) even with relatch = no */
+	bool loop_protect;         /* mark our SDP; leave an SDP with our mark alone */
 	int iface[2];              /* direction: [0] offerer side, [1] answerer side */
 	char label[CALL_LABEL_MAX + 1];
 	char err[160];
@@ -171,16 +175,19 @@ static bool opt_mux(struct ng_opts *o, const char *w)
 
 static bool opt_flag(struct ng_opts *o, const char *w)
 {
-	/* Flags that change nothing here: the SDP address is always trusted and
-	 * media latches to the first packet (symmetric), as these ask. */
+	/* Flags that change nothing here: the SDP address is always trusted,
+	 * media is symmetric and the relay keeps its ports, as these ask. */
 	static const char *const noop[] = { "trust-address", "trust address", "symmetric",
-		"port-latching", "port latching", "loop-protect", "loop protect",
-		"SIP-source-address", "media-handover", "no-redis-update" };
+		"port-latching", "port latching", "SIP-source-address", "no-redis-update" };
 	for (size_t i = 0; i < sizeof(noop) / sizeof(noop[0]); i++)
 		if (!strcasecmp(w, noop[i]))
 			return true;
 	if (!strcasecmp(w, "strict-source") || !strcasecmp(w, "strict source"))
 		o->strict_source = true;
+	else if (!strcasecmp(w, "media-handover") || !strcasecmp(w, "media handover"))
+		o->media_handover = true;
+	else if (!strcasecmp(w, "loop-protect") || !strcasecmp(w, "loop protect"))
+		o->loop_protect = true;
 	else if (!strcasecmp(w, "no-rtcp-attribute") || !strcasecmp(w, "no rtcp attribute"))
 		o->no_rtcp_attr = true;
 	else if (!strcasecmp(w, "replace-origin"))
@@ -322,7 +329,26 @@ struct txn {
 	/* ports taken by this request, handed back if it fails */
 	struct { uint8_t iface; uint16_t port; } taken[2 * CALL_MAX_MEDIA];
 	unsigned ntaken;
+	/* ports it moves off (direction named another interface), handed back
+	 * to their own pools, and their flows removed, once it succeeds */
+	struct { uint8_t iface; uint16_t port; } released[2 * CALL_MAX_MEDIA];
+	unsigned nreleased;
 };
+
+/* Puts a stream on interface iface. A port it holds belongs to the pool of
+ * the interface it leaves: released on success (txn_store), and a new one is
+ * taken from the new interface's pool (take_port). */
+static void set_iface(struct txn *t, struct call_stream *s, int iface)
+{
+	if (s->iface == iface)
+		return;
+	if (s->relay_port) {
+		t->released[t->nreleased].iface = s->iface;
+		t->released[t->nreleased++].port = s->relay_port;
+		s->relay_port = 0;
+	}
+	s->iface = (uint8_t)iface;
+}
 
 static int take_port(struct txn *t, struct call_stream *s)
 {
@@ -344,12 +370,19 @@ static void give_back_ports(struct txn *t)
 	t->ntaken = 0;
 }
 
-/* The party's address for media m: media c= or session c=. */
-static int peer_addr(const struct sdp *s, const struct sdp_media *m, const struct xsd_iface *f,
-		     struct xs_dp_addr *out, struct ng_opts *o)
+/*
+ * The party's address for media i (media c=, else session c=) into *out.
+ * c=0.0.0.0 or c=:: puts the stream on hold (RFC 2543): *hold is set and
+ * *out keeps the address the party had, so its flows stay valid and resume
+ * where they were. An address media must not go to is refused (media_addr.h).
+ */
+static int peer_addr(struct xsd *d, const struct sdp *s, int i, const struct xsd_iface *f,
+		     struct xs_dp_addr *out, bool *hold, struct ng_opts *o)
 {
+	const struct sdp_media *m = &s->media[i];
 	const struct sdp_addr *a = m->has_conn ? &m->conn : s->has_conn ? &s->conn : NULL;
-	char text[80];
+	struct xs_dp_addr p;
+	char text[80], why[96];
 	if (!a) {
 		snprintf(o->err, sizeof(o->err), "SDP media line without a connection address");
 		return -1;
@@ -363,11 +396,20 @@ static int peer_addr(const struct sdp *s, const struct sdp_media *m, const struc
 		snprintf(text, sizeof(text), "[%s]", a->addr);
 	else
 		copy_str(text, sizeof(text), a->addr);
-	if (xs_dp_addr_parse(text, out, true)) {
+	if (xs_dp_addr_parse(text, &p, true)) {
 		snprintf(o->err, sizeof(o->err), "SDP address '%s' not usable", a->addr);
 		return -1;
 	}
-	out->port = (uint16_t)m->port;
+	p.port = (uint16_t)m->port;
+	*hold = media_addr_unspecified(&p);
+	if (*hold)
+		return 0;
+	if (media_addr_check(&p, d->iface, d->niface, why, sizeof(why))) {
+		snprintf(o->err, sizeof(o->err), "media %d: SDP address %s refused: %s", i + 1,
+			 a->addr, why);
+		return -1;
+	}
+	*out = p;
 	return 0;
 }
 
@@ -377,14 +419,20 @@ static void set_conn(struct sdp_addr *a, const struct xsd_iface *f)
 	copy_str(a->addr, sizeof(a->addr), f->addr_text);
 }
 
-/* Writes the relay's side of media m into the SDP going to party `to`. */
+/* Writes the relay's side of media m into the SDP going to party `to`. On
+ * hold (the other party said c=0.0.0.0) that address goes on: `to` sends
+ * nothing until the call resumes. */
 static void write_media(struct sdp *s, struct sdp_media *sm, const struct call_stream *to,
 			const struct xsd_iface *f, const struct ng_opts *o, bool offer_mux,
-			const struct call_key *keys, unsigned nkeys)
+			bool hold, const struct call_key *keys, unsigned nkeys)
 {
 	sm->port = to->relay_port;
 	copy_str(sm->proto, sizeof(sm->proto), to->proto);
-	if (sm->has_conn || !s->has_conn) {
+	if (hold) {
+		sm->has_conn = true;
+		sm->conn.family = f->family;
+		copy_str(sm->conn.addr, sizeof(sm->conn.addr), f->family == 6 ? "::" : "0.0.0.0");
+	} else if (sm->has_conn || !s->has_conn) {
 		sm->has_conn = true;
 		set_conn(&sm->conn, f);
 	}
@@ -454,12 +502,13 @@ static int offer_media(struct txn *t, struct ng_opts *o, int L, int i)
 	struct sdp_media *sm = &s->media[i];
 	struct call_stream *ls = &t->tmp.leg[L].media[i], *os = &t->tmp.leg[!L].media[i];
 	struct xsd *d = t->d;
+	bool hold;
 
 	copy_str(ls->type, sizeof(ls->type), sm->type);
 	copy_str(os->type, sizeof(os->type), sm->type);
 	if (o->iface[0] >= 0) {
-		ls->iface = (uint8_t)o->iface[0];
-		os->iface = (uint8_t)o->iface[1];
+		set_iface(t, ls, o->iface[0]);
+		set_iface(t, os, o->iface[1]);
 	}
 	if (!proto_supported(sm->proto)) {
 		snprintf(o->err, sizeof(o->err), "media %d: transport '%s' not supported", i + 1,
@@ -473,10 +522,12 @@ static int offer_media(struct txn *t, struct ng_opts *o, int L, int i)
 		sm->ncrypto = 0;
 		return 0;
 	}
-	if (peer_addr(s, sm, &d->iface[ls->iface], &ls->peer, o))
+	if (peer_addr(d, s, i, &d->iface[ls->iface], &ls->peer, &hold, o))
 		return -1;
-	ls->peer_rtcp_port = (uint16_t)(sm->has_rtcp ? sm->rtcp_port : sm->port + 1);
+	if (!hold)
+		ls->peer_rtcp_port = (uint16_t)(sm->has_rtcp ? sm->rtcp_port : sm->port + 1);
 	ls->rtcp_mux = sm->rtcp_mux && !o->mux_reject;
+	ls->ssrc = sm->ssrc;
 
 	/* the offerer's keys: candidates until the answer picks a suite */
 	for (unsigned k = 0; k < ls->ncand; k++)
@@ -538,7 +589,7 @@ static int offer_media(struct txn *t, struct ng_opts *o, int L, int i)
 		return -1;
 	}
 	bool mux_to_answerer = (sm->rtcp_mux && !o->mux_demux) || o->mux_offer;
-	write_media(s, sm, os, &d->iface[os->iface], o, mux_to_answerer, os->offered,
+	write_media(s, sm, os, &d->iface[os->iface], o, mux_to_answerer, hold, os->offered,
 		    os->noffered);
 	return 0;
 }
@@ -550,6 +601,7 @@ static int answer_media(struct txn *t, struct ng_opts *o, int L, int i)
 	/* L made the offer; O (the other leg) answers with this SDP */
 	struct call_stream *ls = &t->tmp.leg[L].media[i], *os = &t->tmp.leg[!L].media[i];
 	struct xsd *d = t->d;
+	bool hold;
 
 	if (sm->port == 0 || ls->disabled) {
 		os->disabled = ls->disabled = true;
@@ -562,10 +614,12 @@ static int answer_media(struct txn *t, struct ng_opts *o, int L, int i)
 			 sm->proto);
 		return -1;
 	}
-	if (peer_addr(s, sm, &d->iface[os->iface], &os->peer, o))
+	if (peer_addr(d, s, i, &d->iface[os->iface], &os->peer, &hold, o))
 		return -1;
-	os->peer_rtcp_port = (uint16_t)(sm->has_rtcp ? sm->rtcp_port : sm->port + 1);
+	if (!hold)
+		os->peer_rtcp_port = (uint16_t)(sm->has_rtcp ? sm->rtcp_port : sm->port + 1);
 	os->rtcp_mux = sm->rtcp_mux;
+	os->ssrc = sm->ssrc;
 	copy_str(os->proto, sizeof(os->proto), sm->proto);
 
 	/* the answerer's key, and ours toward it: the offered line it chose. x-sipura
@@ -651,7 +705,7 @@ static int answer_media(struct txn *t, struct ng_opts *o, int L, int i)
 	if (ls->rtcp_mux && o->mux_reject)
 		ls->rtcp_mux = false;
 	/* SDES keys only: kept x-sipura keys never go into the SDP */
-	write_media(s, sm, ls, &d->iface[ls->iface], o, ls->rtcp_mux, &ls->tx,
+	write_media(s, sm, ls, &d->iface[ls->iface], o, ls->rtcp_mux, hold, &ls->tx,
 		    proto_secure(ls->proto) && ls->tx.suite ? 1 : 0);
 	return 0;
 }
@@ -701,6 +755,7 @@ static long txn_store(struct txn *t, struct call *c, bool created, struct ng_out
 		txn_fail(t, c, created, out, "rewritten SDP too long");
 		return -1;
 	}
+	call_update(c, &t->tmp);
 	if (store_save(t->d->store, &t->tmp)) {
 		t->d->cnt.store_errors++;
 		txn_fail(t, c, created, out, not_stored);
@@ -709,7 +764,32 @@ static long txn_store(struct txn *t, struct call *c, bool created, struct ng_out
 	commit(c, t);
 	explicit_bzero(&t->tmp, sizeof(t->tmp)); /* the copy held the call's keys */
 	sdp_wipe(&g_sdp);
+	for (unsigned i = 0; i < t->nreleased; i++) {
+		port_pool_put(&t->d->iface[t->released[i].iface].pool, t->released[i].port);
+		dp_remove_flow(t->d, t->released[i].iface, t->released[i].port);
+	}
 	return n;
+}
+
+/*
+ * loop-protect (rtpengine's flag): the SDP this relay writes carries its mark,
+ * a=xsrelay:<instance>; an SDP that already carries it went through this relay
+ * before (a signalling loop) and is answered as it came, nothing anchored, so
+ * media is not relayed back into the relay. True when it replied so.
+ */
+static bool loop_seen(struct xsd *d, const struct ng_opts *o, struct ng_out *out)
+{
+	if (!o->loop_protect)
+		return false;
+	if (!sdp_has_attr(&g_sdp, d->loop_mark)) {
+		copy_str(g_sdp.add_attr, sizeof(g_sdp.add_attr), d->loop_mark);
+		return false;
+	}
+	sdp_wipe(&g_sdp);
+	xsd_log(XSD_LOG_INFO, "call %s: SDP already anchored here (loop-protect): passed on "
+		"unchanged", o->call_id);
+	reply_sdp(out, o->sdp->s, (long)o->sdp->len, NULL);
+	return true;
 }
 
 static void cmd_offer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
@@ -724,6 +804,8 @@ static void cmd_offer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 		ng_cmd_error(out, o->err);
 		return;
 	}
+	if (loop_seen(d, o, out))
+		return;
 	memset(&t, 0, sizeof(t));
 	t.d = d;
 	struct call *c = call_find(&d->calls, o->call_id);
@@ -731,6 +813,12 @@ static void cmd_offer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 		if (d->calls.count >= d->cfg.max_calls) {
 			sdp_wipe(&g_sdp);
 			ng_cmd_error(out, "call limit reached (max-calls)");
+			return;
+		}
+		if (d->calls.next_id >= d->calls.id_limit) {
+			sdp_wipe(&g_sdp);
+			ng_cmd_error(out, "no call id left: the store could not reserve more (see "
+				     "the log)");
 			return;
 		}
 		c = call_create(&d->calls, o->call_id, xsd_now());
@@ -769,6 +857,8 @@ static void cmd_offer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 	t.tmp.offerer = (uint8_t)L;
 	if (o->strict_source)
 		t.tmp.strict_source = true;
+	if (o->media_handover)
+		t.tmp.media_handover = true;
 	t.tmp.last_signal = xsd_now();
 	const struct call_stream *first = &t.tmp.leg[!L].media[0];
 	write_session(&g_sdp, &d->iface[first->iface], o);
@@ -808,6 +898,8 @@ static void cmd_answer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 		ng_cmd_error(out, o->err);
 		return;
 	}
+	if (loop_seen(d, o, out))
+		return;
 	memset(&t, 0, sizeof(t));
 	t.d = d;
 	t.tmp = *c;
@@ -831,8 +923,11 @@ static void cmd_answer(struct xsd *d, struct ng_opts *o, struct ng_out *out)
 		return;
 	const char *warning = NULL;
 	/* queued: a refusal adds its warning before the reply goes (serve_dgram) */
-	if (dp_program_call(d, c))
+	int rc = dp_program_call(d, c);
+	if (rc == -ENOTCONN)
 		warning = "fast path not connected: media starts when it is";
+	else if (rc)
+		warning = "stream state could not be stored: media starts once it is";
 	xsd_log(XSD_LOG_DEBUG, "call %s: answered by %s", c->call_id, o->to_tag);
 	reply_sdp(out, sdp_out_buf(), n, warning);
 	explicit_bzero(sdp_out_buf(), (size_t)n);
@@ -1159,6 +1254,7 @@ static void cmd_xsipura_keys(struct xsd *d, const struct ng_val *req, struct ng_
 	s->xsipura = true;
 	s->xsipura_rx_ssrc = ssrc && ssrc->type == NG_INT ? (uint32_t)ssrc->i : 0;
 	call_key_clear(&k);
+	call_stream_update(&saved, s, c->state == CALL_ANSWERED);
 	if (store_save(d->store, c)) {
 		*s = saved;
 		explicit_bzero(&saved, sizeof(saved));
@@ -1202,12 +1298,15 @@ static void cmd_xsipura_insecure(struct xsd *d, const struct ng_val *req, struct
 	bool cleared = false;
 	for (int l = 0; l < 2; l++)
 		for (int m = 0; m < c->leg[l].nmedia; m++) {
-			struct call_stream *st = &c->leg[l].media[m];
+			struct call_stream *st = &c->leg[l].media[m], old;
 			if (!st->xsipura)
 				continue;
+			old = *st;
 			call_key_clear(&st->rx);
 			call_key_clear(&st->tx);
 			st->xsipura = false;
+			call_stream_update(&old, st, c->state == CALL_ANSWERED);
+			explicit_bzero(&old, sizeof(old));
 			cleared = true;
 		}
 	if (cleared && c->state == CALL_ANSWERED)

@@ -343,6 +343,16 @@ static int parse_attr(struct sdp *out, struct sdp_line *l, struct seen *seen, co
 		seen->mux = true;
 		return 0;
 	}
+	if (attr_is(s, n, "ssrc", true) && !m->ssrc) {
+		/* a=ssrc:<ssrc-id> <attribute> (RFC 5576): the party's SSRC */
+		uint64_t v = 0;
+		size_t i = 5, end = i;
+		while (end < n && end - i < 10 && s[end] >= '0' && s[end] <= '9')
+			v = v * 10 + (uint64_t)(s[end++] - '0');
+		if (end > i && (end == n || s[end] == ' ') && v <= UINT32_MAX)
+			m->ssrc = (uint32_t)v;
+		return 0;
+	}
 	if (attr_is(s, n, "crypto", true)) {
 		const char *cwhy;
 		l->kind = SDP_LINE_CRYPTO_BAD;
@@ -669,6 +679,11 @@ static void section_end(struct wbuf *b, const struct sdp *s, int sec, const stru
 			w_conn(b, &s->conn); /* the input had no t= line */
 		if (s->dir != SDP_DIR_NONE && !h->dir)
 			w_dir(b, s->dir);
+		if (s->add_attr[0]) {
+			puts_(b, "a=");
+			put_str(b, s->add_attr, sizeof(s->add_attr));
+			put_end(b);
+		}
 		return;
 	}
 	const struct sdp_media *m = &s->media[sec];
@@ -818,4 +833,15 @@ void sdp_clear(struct sdp *s)
 {
 	if (s)
 		explicit_bzero(s, sizeof(*s));
+}
+
+bool sdp_has_attr(const struct sdp *s, const char *attr)
+{
+	size_t n = strlen(attr);
+	for (unsigned i = 0; i < s->nlines && i < SDP_MAX_LINES; i++) {
+		const struct sdp_line *l = &s->lines[i];
+		if (l->len == n + 2 && !memcmp(l->s, "a=", 2) && !memcmp(l->s + 2, attr, n))
+			return true;
+	}
+	return false;
 }

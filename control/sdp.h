@@ -20,6 +20,9 @@
  * it is no longer wanted (has_conn false, has_rtcp false, rtcp_mux false,
  * dir NONE, ncrypto 0) it is left out.
  *
+ * The writer also adds add_attr ("a=<add_attr>") at the end of the session
+ * section when it is set (loop-protect's mark).
+ *
  * Strings in the struct are NUL-terminated copies. The struct keeps pointers
  * into the input text for the verbatim lines: the input must outlive it.
  * sdp_clear wipes the SDES keys.
@@ -67,6 +70,7 @@ struct sdp_media {
 	bool rtcp_mux;     /* a=rtcp-mux */
 	enum sdp_dir dir;  /* media-level direction attribute, NONE if absent */
 	bool ice;          /* the section has ICE lines */
+	uint32_t ssrc;     /* the first a=ssrc:<id> line's SSRC (kept verbatim), 0: none */
 	unsigned ncrypto;
 	struct sdes_crypto crypto[SDP_MAX_CRYPTO];
 	unsigned crypto_bad; /* a=crypto lines that did not parse (dropped on write) */
@@ -90,6 +94,7 @@ struct sdp {
 	enum sdp_dir dir;  /* session-level direction attribute */
 	bool ice;          /* session-level ICE lines */
 	bool strip_ice;    /* write: leave every ICE line out (session and media) */
+	char add_attr[64]; /* write: a session attribute to add, "" none */
 	unsigned nmedia;
 	struct sdp_media media[SDP_MAX_MEDIA];
 	unsigned nlines;
@@ -122,6 +127,9 @@ long sdp_write(const struct sdp *s, char *out, size_t cap);
 int sdp_addr_set(struct sdp_addr *a, const char *text); /* parses an IPv4/IPv6 literal: 0/-1 */
 
 void sdp_clear(struct sdp *s); /* wipes keys and everything else */
+
+/* Whether a line "a=<attr>" (exactly) is in the parsed SDP, in any section. */
+bool sdp_has_attr(const struct sdp *s, const char *attr);
 
 #ifdef __cplusplus
 }

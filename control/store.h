@@ -10,7 +10,8 @@
  * lose the last commits (the calls they describe are gone with the power too).
  * A call is stored as its in-memory struct, tagged with a layout version: a
  * build whose struct differs refuses the rows (logged) rather than misreading
- * them.
+ * them. The row includes the call's stream marks, so a call is written again
+ * (whole) when they move far enough (xsd_save_marks, once a tick).
  *
  * A NULL store (no store-path configured) accepts every save and loads nothing.
  */
@@ -36,6 +37,14 @@ int store_begin(struct store *s);
 int store_commit(struct store *s);
 /* Abandons the transaction begun with store_begin. */
 void store_rollback(struct store *s);
+/* When the open transaction wrote something: commits it so far and begins
+ * the next one (saves and deletes before it are durable, and no later failure
+ * undoes them). What the fast path is sent must never depend on writes not
+ * committed (dp_link_flush calls it first). 0 (also when there was nothing to
+ * commit), or -1 when nothing was committed: then the transaction is lost as
+ * on a failed write (later writes are refused and store_commit fails), so the
+ * caller undoes the burst as after a failed commit. */
+int store_checkpoint(struct store *s);
 /* The tag recorded with the saves and deletes from now on (the daemon: the
  * ng request's burst slot; -1 none). */
 void store_tag(struct store *s, int tag);

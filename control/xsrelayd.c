@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -58,34 +59,6 @@ int64_t xsd_now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec;
-}
-
-struct xsd_iface *xsd_iface_by_name(struct xsd *d, const char *name)
-{
-	for (unsigned i = 0; i < d->niface; i++)
-		if (!strcmp(d->iface[i].name, name))
-			return &d->iface[i];
-	return NULL;
-}
-
-static void call_ports_put(struct xsd *d, const struct call *c)
-{
-	for (int l = 0; l < 2; l++)
-		for (int m = 0; m < c->leg[l].nmedia; m++) {
-			const struct call_stream *s = &c->leg[l].media[m];
-			if (s->relay_port)
-				port_pool_put(&d->iface[s->iface].pool, s->relay_port);
-		}
-}
-
-void xsd_call_end(struct xsd *d, struct call *c, const char *reason)
-{
-	dp_remove_call(d, c);
-	call_ports_put(d, c);
-	if (store_delete(d->store, c))
-		d->cnt.store_errors++;
-	xsd_log(XSD_LOG_INFO, "call %s ended: %s", c->call_id, reason);
-	call_remove(&d->calls, c);
 }
 
 /* --- timeouts -------------------------------------------------------------------- */
@@ -247,7 +220,7 @@ static uint64_t undo_burst(struct xsd *d)
 					old[nold].iface = c->leg[l].media[m].iface;
 					old[nold++].port = c->leg[l].media[m].relay_port;
 				}
-		call_ports_put(d, c);
+		xsd_call_ports_put(d, c);
 		call_remove(&d->calls, c);
 	}
 	/* the stored state comes back: a flow it still has is replaced, keeping its
@@ -467,6 +440,7 @@ static void load_one(struct call *c, void *arg)
 			else
 				taken[ntaken++] = s;
 		}
+	c->unsaved = false; /* it is as stored */
 	if (!why[0] && call_find(&d->calls, c->call_id))
 		snprintf(why, sizeof(why), "another stored call has the same call-id");
 	if (!why[0] && call_insert(&d->calls, c))
@@ -480,6 +454,26 @@ static void load_one(struct call *c, void *arg)
 		OPENSSL_cleanse(c, sizeof(*c));
 		free(c);
 	}
+}
+
+/* loop-protect's mark, a=xsrelay:<instance>: one id per relay, kept in the
+ * store, so an SDP marked before a restart is still known as ours. */
+static void loop_mark_init(struct xsd *d)
+{
+	char id[16];
+	if (store_meta_get(d->store, "instance", id, sizeof(id)) || strlen(id) != 12) {
+		uint8_t r[6];
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+			uint64_t t = (uint64_t)xsd_now() ^ ((uint64_t)getpid() << 32);
+			memcpy(r, &t, sizeof(r));
+		}
+		for (unsigned i = 0; i < sizeof(r); i++)
+			snprintf(id + 2 * i, 3, "%02x", r[i]);
+		if (store_meta_set(d->store, "instance", id))
+			xsd_log(XSD_LOG_WARN, "store: could not record the instance id (loop-protect "
+				"marks change at the next start)");
+	}
+	snprintf(d->loop_mark, sizeof(d->loop_mark), "xsrelay:%s", id);
 }
 
 static const char usage[] =
@@ -502,6 +496,10 @@ static const char usage[] =
 	"    offer-timeout  seconds an unanswered offer lives (default 120)\n"
 	"    max-calls      (default 100000)\n"
 	"    sdes-suites    suites offered toward SRTP legs by default\n"
+	"    latching       sdp-address (default), first-packet or strict: where plain\n"
+	"                   RTP is accepted from (SRTP: the first packet that authenticates)\n"
+	"    relatch        yes (default) or no: an authenticated SRTP packet from a new\n"
+	"                   source moves the latch (NAT rebinding)\n"
 	"    log-level      err|warn|info|debug (default info)\n";
 
 static int configure(struct xsd *d, int argc, char **argv)
@@ -604,6 +602,8 @@ int main(int argc, char **argv)
 		xsd_log(XSD_LOG_INFO, "store %s: %ld calls reloaded%s", d.cfg.store_path, n,
 			skipped ? " (some rows of another layout skipped)" : "");
 	}
+	loop_mark_init(&d);
+	xsd_call_ids_init(&d);
 	d.dp = dp_link_create(d.cfg.dp_socket);
 	struct ng_cache *cache = ng_cache_create(1 << 14);
 	if (!d.dp || !cache)
@@ -681,6 +681,8 @@ int main(int argc, char **argv)
 				(void)!read(tfd, &ticks, sizeof(ticks));
 				if (++tick % 5 == 0) {
 					dp_link_tick(&d);
+					xsd_save_marks(&d);
+					xsd_call_ids_reserve(&d);
 					expire_calls(&d);
 					dp_link_flush(&d); /* the expired calls' flows go now */
 					ng_cache_expire(cache, xsd_now());

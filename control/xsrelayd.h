@@ -27,6 +27,13 @@ struct xsd_iface {
 	struct port_pool pool;
 };
 
+/* Where a flow accepts a party's media from (docs/xsrelayd.md, "Latching"). */
+enum xsd_latching {
+	XSD_LATCH_SDP_ADDRESS = 0, /* plain input: only from the SDP address's IP, latched */
+	XSD_LATCH_FIRST_PACKET,    /* plain input: the first packet's source, latched */
+	XSD_LATCH_STRICT,          /* any input: only from the SDP address's IP, no latching */
+};
+
 struct xsd_config {
 	char config_path[XSD_PATH_MAX];
 	char ng_udp[128];            /* "127.0.0.1:2223"; "" = off */
@@ -41,6 +48,8 @@ struct xsd_config {
 	unsigned offer_timeout;      /* seconds an unanswered offer lives */
 	unsigned max_calls;
 	char sdes_suites[256];       /* suites offered by default, comma separated */
+	enum xsd_latching latching;
+	bool relatch;                /* SRTP input: an authenticated packet moves the latch */
 	char log_level[16];
 };
 
@@ -59,7 +68,8 @@ struct xsd_config {
 	X(dp_errors,          "fast-path requests that failed") \
 	X(dp_orphans,         "fast-path flows of no live call, removed") \
 	X(store_errors,       "store writes that failed") \
-	X(xsipura_keys,       "x-sipura key installations")
+	X(xsipura_keys,       "x-sipura key installations") \
+	X(store_marks,        "calls stored again because their stream marks moved")
 
 #define XSD_CNT_FIELD(name, help) uint64_t name;
 struct xsd_counters {
@@ -89,6 +99,8 @@ struct xsd {
 	uint64_t cmd_count[16];      /* per NG_COMMANDS entry */
 	int64_t started;
 	int ng_slot;                 /* burst slot of the ng request being served, or -1 */
+	bool unsaved;                /* some call has c->unsaved set (xsd_save_marks) */
+	char loop_mark[40];          /* "xsrelay:<instance>": loop-protect's SDP attribute */
 };
 
 /* ng requests served together (one store commit, one fast-path flush): a slot
@@ -108,5 +120,25 @@ struct xsd_iface *xsd_iface_by_name(struct xsd *d, const char *name);
 
 /* Ending a call: releases ports, removes flows and the stored copy, logs why. */
 void xsd_call_end(struct xsd *d, struct call *c, const char *reason);
+/* Hands the call's relay ports back, each to the pool of its stream's interface. */
+void xsd_call_ports_put(struct xsd *d, const struct call *c);
+/*
+ * Call ids are the flows' cookies: an id is never given twice, not even
+ * across restarts (a call ended before a restart must not come back as a new
+ * call's id and adopt flows it left). The store records a limit below which
+ * ids may have been used ("call-id-limit" in its meta table), reserved a
+ * block ahead so that a call does not cost a write of its own.
+ * xsd_call_ids_init (start-up, calls loaded): ids continue above both the
+ * limit and every loaded call's, and a block is reserved.
+ * xsd_call_ids_reserve (each tick, outside a burst): the next block once half
+ * of the current one is used. A failed write is logged and tried again at the
+ * next tick; offers are refused once the reserved ids run out.
+ */
+void xsd_call_ids_init(struct xsd *d);
+void xsd_call_ids_reserve(struct xsd *d);
+/* Stores, in one transaction, every call whose stream marks moved enough
+ * (or whose rebind flags cleared) since it was last stored (c->unsaved):
+ * once a tick, after the fast path's flows were read. */
+void xsd_save_marks(struct xsd *d);
 
 #endif

@@ -34,6 +34,8 @@ void xsd_conf_defaults(struct xsd *d)
 		 "AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32,AES_256_CM_HMAC_SHA1_80,"
 		 "AES_256_CM_HMAC_SHA1_32");
 	snprintf(c->log_level, sizeof(c->log_level), "info");
+	c->latching = XSD_LATCH_SDP_ADDRESS;
+	c->relatch = true;
 	d->niface = 0;
 }
 
@@ -146,6 +148,25 @@ int xsd_conf_set(struct xsd *d, const char *key, const char *v, char *err, size_
 #undef U
 	if (!strcmp(key, "interface"))
 		return add_iface(d, v, err, errlen);
+	if (!strcmp(key, "latching")) {
+		static const char *const names[] = { [XSD_LATCH_SDP_ADDRESS] = "sdp-address",
+			[XSD_LATCH_FIRST_PACKET] = "first-packet", [XSD_LATCH_STRICT] = "strict" };
+		for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(v, names[i])) {
+				c->latching = (enum xsd_latching)i;
+				return 0;
+			}
+		snprintf(err, errlen, "latching: '%s': sdp-address, first-packet or strict", v);
+		return -1;
+	}
+	if (!strcmp(key, "relatch")) {
+		if (strcmp(v, "yes") && strcmp(v, "no")) {
+			snprintf(err, errlen, "relatch: '%s': yes or no", v);
+			return -1;
+		}
+		c->relatch = !strcmp(v, "yes");
+		return 0;
+	}
 	if (!strcmp(key, "log-level")) {
 		if (strcmp(v, "err") && strcmp(v, "warn") && strcmp(v, "info") && strcmp(v, "debug")) {
 			snprintf(err, errlen, "log-level: err, warn, info or debug");

@@ -106,7 +106,102 @@ static int crypto_check(const struct xs_dp_crypto *c, unsigned suite, struct xs_
 	return 0;
 }
 
-static int flow_check(const struct xs_dp_flow_msg *m, struct xs_dp_verdict *v)
+/* Marks (dp_proto.h): a count within bounds, explicit padding zero, every
+ * entry past count zero, indices within their bit widths, each SSRC once. */
+static int marks_check(const struct xs_dp_marks *mk, struct xs_dp_verdict *v)
+{
+	if (mk->count > XS_DP_MARKS_MAX)
+		return refuse(v, EINVAL, "more stream marks than XS_DP_MARKS_MAX");
+	if (mk->pad[0] || mk->pad[1] || mk->pad[2])
+		return refuse(v, EINVAL, "non-zero padding in stream marks");
+	if (mk->rtcp_index > 0x7fffffffu)
+		return refuse(v, EINVAL, "SRTCP index mark past 31 bits");
+	for (unsigned i = 0; i < XS_DP_MARKS_MAX; i++) {
+		const struct xs_dp_ssrc_mark *e = &mk->ssrc[i];
+
+		if (i >= mk->count) {
+			if (!all_zero(e, sizeof(*e)))
+				return refuse(v, EINVAL, "stream mark past the mark count");
+			continue;
+		}
+		if (e->pad)
+			return refuse(v, EINVAL, "non-zero padding in a stream mark");
+		if (e->index >> 48)
+			return refuse(v, EINVAL, "RTP index mark past 48 bits");
+		for (unsigned j = 0; j < i; j++)
+			if (mk->ssrc[j].ssrc == e->ssrc)
+				return refuse(v, EINVAL, "an SSRC marked twice");
+	}
+	return 0;
+}
+
+/* in_marks/out_marks: only with F_MARKS, and only for a direction whose keys
+ * the message carries (marks belong to keys; a plain direction has none). */
+static int flow_marks_check(const struct xs_dp_flow_msg *m, struct xs_dp_verdict *v)
+{
+	const struct xs_dp_flow *f = &m->flow;
+	const bool keys[2] = { (f->flags & XS_DP_FLOW_F_IN_KEYS) && f->in_suite,
+			       (f->flags & XS_DP_FLOW_F_OUT_KEYS) && f->out_suite };
+	const struct xs_dp_marks *mk[2] = { &m->in_marks, &m->out_marks };
+
+	for (unsigned d = 0; d < 2; d++) {
+		if (!(f->flags & XS_DP_FLOW_F_MARKS) || !keys[d]) {
+			if (!all_zero(mk[d], sizeof(*mk[d])))
+				return refuse(v, EINVAL, f->flags & XS_DP_FLOW_F_MARKS ?
+					      "stream marks for a direction without keys" :
+					      "stream marks present without F_MARKS");
+			continue;
+		}
+		if (marks_check(mk[d], v))
+			return -v->code;
+	}
+	return 0;
+}
+
+static int src_policy_check(const struct xs_dp_flow *f, struct xs_dp_verdict *v)
+{
+	switch (f->src_policy) {
+	case XS_DP_SRC_FIXED:
+		if (!xs_dp_addr_valid(&f->peer, false))
+			return refuse(v, EINVAL, "fixed source policy without a valid peer");
+		if (f->flags & XS_DP_FLOW_F_RELATCH)
+			return refuse(v, EINVAL, "F_RELATCH with a fixed source");
+		return 0;
+	case XS_DP_SRC_LATCH_IP:
+		if (!xs_dp_addr_valid(&f->peer, false))
+			return refuse(v, EINVAL, "latch-IP source policy without a valid peer");
+		return 0;
+	case XS_DP_SRC_LATCH:
+		if (!addr_unset(&f->peer))
+			return refuse(v, EINVAL, "latching flow with a peer address");
+		return 0;
+	default:
+		return refuse(v, EINVAL, "unknown source policy");
+	}
+}
+
+/* The flags that act on a live flow (dp_proto.h). */
+static int flow_flags_check(const struct xs_dp_flow *f, bool replace, struct xs_dp_verdict *v)
+{
+	if (f->flags & ~XS_DP_FLOW_F_ALL)
+		return refuse(v, EINVAL, "unknown flow flags");
+	if (!replace && (f->flags & XS_DP_FLOW_F_RESET))
+		return refuse(v, EINVAL, "F_RESET on FLOW_ADD");
+	if (!replace && (f->flags & XS_DP_FLOW_F_REBIND))
+		return refuse(v, EINVAL, "F_REBIND on FLOW_ADD");
+	/* Latching on a plain packet's word would let anyone take the flow. */
+	if ((f->flags & XS_DP_FLOW_F_RELATCH) && !f->in_suite)
+		return refuse(v, EINVAL, "F_RELATCH needs SRTP input");
+	/* F_RESET's input reset and F_REBIND's forgetting of the latch travel in
+	 * the input's keyset, the one object the owner lcore applies commands
+	 * from: the keys come again. */
+	if ((f->flags & (XS_DP_FLOW_F_RESET | XS_DP_FLOW_F_REBIND)) && f->in_suite &&
+	    !(f->flags & XS_DP_FLOW_F_IN_KEYS))
+		return refuse(v, EINVAL, "F_RESET and F_REBIND need the input keys (F_IN_KEYS)");
+	return 0;
+}
+
+static int flow_check(const struct xs_dp_flow_msg *m, bool replace, struct xs_dp_verdict *v)
 {
 	const struct xs_dp_flow *f = &m->flow;
 
@@ -123,19 +218,10 @@ static int flow_check(const struct xs_dp_flow_msg *m, struct xs_dp_verdict *v)
 	if (!(f->flags & XS_DP_FLOW_F_RTCP_MUX_OUT) &&
 	    (f->out_src.port == 0xffff || f->out_dst.port == 0xffff))
 		return refuse(v, EINVAL, "output port 65535 leaves no room for RTCP on port+1");
-	if (f->flags & ~XS_DP_FLOW_F_ALL)
-		return refuse(v, EINVAL, "unknown flow flags");
-	if (f->src_policy == XS_DP_SRC_FIXED) {
-		if (!xs_dp_addr_valid(&f->peer, false))
-			return refuse(v, EINVAL, "fixed source policy without a valid peer");
-	} else if (f->src_policy == XS_DP_SRC_LATCH) {
-		if (!addr_unset(&f->peer))
-			return refuse(v, EINVAL, "latching flow with a peer address");
-	} else {
-		return refuse(v, EINVAL, "unknown source policy");
-	}
 	if (f->in_suite >= SUITE_COUNT || f->out_suite >= SUITE_COUNT)
 		return refuse(v, EINVAL, "unknown transform suite");
+	if (flow_flags_check(f, replace, v) || src_policy_check(f, v))
+		return -v->code;
 	if (f->flags & XS_DP_FLOW_F_IN_KEYS) {
 		if (crypto_check(&m->in, f->in_suite, v))
 			return -v->code;
@@ -148,7 +234,7 @@ static int flow_check(const struct xs_dp_flow_msg *m, struct xs_dp_verdict *v)
 	} else if (!all_zero(&m->out, sizeof(m->out))) {
 		return refuse(v, EINVAL, "output keys present without F_OUT_KEYS");
 	}
-	return 0;
+	return flow_marks_check(m, v);
 }
 
 static int ref_check(const struct xs_dp_flow_ref *r, struct xs_dp_verdict *v)
@@ -198,6 +284,7 @@ int xs_dp_request_check(const void *buf, size_t len, const struct xs_dp_hdr **hd
 	const uint8_t *body = (const uint8_t *)buf + sizeof(*h);
 	struct xs_dp_verdict local;
 	long want;
+	int rc;
 
 	if (!v)
 		v = &local;
@@ -236,10 +323,10 @@ int xs_dp_request_check(const void *buf, size_t len, const struct xs_dp_hdr **hd
 	case XS_DP_MSG_FLOW_REPLACE: {
 		struct xs_dp_flow_msg m;
 		memcpy(&m, body, sizeof(m));
-		if (h->type == XS_DP_MSG_FLOW_ADD && (m.flow.flags & XS_DP_FLOW_F_RESET))
-			return refuse(v, EINVAL, "F_RESET on FLOW_ADD");
-		if (flow_check(&m, v))
-			return -v->code;
+		rc = flow_check(&m, h->type == XS_DP_MSG_FLOW_REPLACE, v);
+		explicit_bzero(&m, sizeof(m)); /* keys */
+		if (rc)
+			return rc;
 		break;
 	}
 	case XS_DP_MSG_FLOW_DEL:

@@ -2,6 +2,7 @@
 /* The session table: see the rules in dp_flow.h. */
 #define _LGPL_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,10 +49,10 @@ bool dp_flow_mem_is_default(void)
  * each miss waiting for the one before (about 3 per packet at 10^5 flows).
  *
  * cds_lfht stays the table of record: the writer changes the index right
- * after each node goes in or out of the hash table (node_add, node_del,
- * dp_table_replace), so a reader sees through either the same flows. A
- * reader checks the node's key, and falls back to cds_lfht when the slot is
- * empty, the key differs (a node being replaced) or the address has no array
+ * after each node goes in or out of the hash table (node_add, node_del), so
+ * a reader sees through either the same flows. A reader checks the node's
+ * key, and falls back to cds_lfht when the slot is empty, the key differs
+ * or the address has no array
  * (more local addresses than DP_INDEX_ADDRS). Nodes are freed only after a
  * grace period, as before, so a pointer read from a slot stays valid until
  * the reader's next quiescent state. Arrays live until dp_table_destroy.
@@ -309,37 +310,6 @@ void dp_table_del(struct dp_table *t, struct dp_flow *f)
 	urcu_qsbr_call_rcu(&f->rcu, flow_free_rcu);
 }
 
-int dp_table_replace(struct dp_table *t, struct dp_flow *old, struct dp_flow *nf)
-{
-	struct cds_lfht_iter it;
-	bool want_rtcp;
-
-	node_keys(nf);
-	want_rtcp = wants_rtcp_node(nf->cfg);
-	/* The RTCP port first, so a refusal leaves everything as it was. */
-	if (want_rtcp && !old->node[DP_NODE_RTCP].in_table) {
-		if (node_add(t, &nf->node[DP_NODE_RTCP]))
-			return -EADDRINUSE;
-	}
-	for (unsigned i = 0; i < 2; i++) {
-		struct dp_flow_node *on = &old->node[i], *nn = &nf->node[i];
-
-		if (!on->in_table || (i == DP_NODE_RTCP && !want_rtcp))
-			continue;
-		cds_lfht_lookup(t->ht, dp_key_hash(&on->key), node_match, &on->key, &it);
-		cds_lfht_node_init(&nn->lfn);
-		if (cds_lfht_replace(t->ht, &it, dp_key_hash(&nn->key), node_match, &nn->key,
-				     &nn->lfn) == 0) {
-			on->in_table = 0;
-			nn->in_table = 1;
-			index_set(t, nn);
-		}
-	}
-	node_del(t, &old->node[DP_NODE_RTCP]);
-	urcu_qsbr_call_rcu(&old->rcu, flow_free_rcu);
-	return 0;
-}
-
 int dp_flow_set_cfg(struct dp_table *t, struct dp_flow *f, struct dp_flow_cfg *cfg)
 {
 	struct dp_flow_cfg *old = f->cfg;
@@ -355,10 +325,32 @@ int dp_flow_set_cfg(struct dp_table *t, struct dp_flow *f, struct dp_flow_cfg *c
 	return 0;
 }
 
+/* The output's keys are now ks's (rule 7): the newest first, plain ones
+ * left out (the send stream keeps its keys' state under them). */
+static void out_kid_note(struct dp_flow *f, const struct dp_keyset *ks)
+{
+	if (!ks || !ks->kid || f->out_kids[0] == ks->kid)
+		return;
+	memmove(&f->out_kids[1], &f->out_kids[0], sizeof(f->out_kids) - sizeof(f->out_kids[0]));
+	f->out_kids[0] = ks->kid;
+}
+
+int dp_flow_out_keys_check(const struct dp_flow *f, const struct dp_keyset *ks)
+{
+	if (!ks || !ks->kid)
+		return 0;
+	for (unsigned i = 1; i < DP_OUT_KIDS; i++)
+		if (f->out_kids[i] == ks->kid)
+			return -EINVAL;
+	return 0;
+}
+
 void dp_flow_set_keys(struct dp_flow *f, unsigned dir, struct dp_keyset *ks)
 {
 	struct dp_keyset *old = f->ks[dir];
 
+	if (dir == XS_DP_DIR_OUT)
+		out_kid_note(f, ks);
 	rcu_assign_pointer(f->ks[dir], ks);
 	if (old)
 		urcu_qsbr_call_rcu(&old->rcu, keyset_free_rcu);
@@ -392,15 +384,11 @@ struct dp_flow *dp_flow_new(struct dp_flow_cfg *cfg, struct dp_keyset *in, struc
 	f->ks[XS_DP_DIR_IN] = in;
 	f->ks[XS_DP_DIR_OUT] = out;
 	for (unsigned d = 0; d < 2; d++) {
-		const struct dp_keyset *ks = f->ks[d];
-
-		xs_srtp_stream_init(&f->st.stream[d], ks ? ks->window : 0);
-		if (ks && ks->cmd == DP_STREAM_SET_ROC)
-			xs_srtp_stream_set_roc(&f->st.stream[d], ks->ssrc, ks->roc, ks->seq);
-		f->st.gen[d] = ks ? ks->gen : 0;
+		xs_srtp_stream_init(&f->st.stream[d], f->ks[d] ? f->ks[d]->window : 0);
+		if (f->ks[d])
+			dp_flow_apply(&f->st, d, f->ks[d]);
 	}
-	if (cfg && cfg->wire.src_policy == XS_DP_SRC_FIXED)
-		f->st.latched[DP_NODE_RTP] = cfg->wire.peer;
+	out_kid_note(f, out);
 	return f;
 }
 
@@ -411,6 +399,8 @@ void dp_flow_free(struct dp_flow *f)
 	dp_flow_cfg_free(f->cfg);
 	dp_keyset_free(f->ks[0]);
 	dp_keyset_free(f->ks[1]);
+	explicit_bzero(f->st.kid, sizeof(f->st.kid));
+	explicit_bzero(f->out_kids, sizeof(f->out_kids));
 	mem->free(f);
 }
 
@@ -436,62 +426,157 @@ struct dp_flow_cfg *dp_flow_cfg_new(const struct xs_dp_flow *wire)
 	if (!c)
 		return NULL;
 	c->wire = *wire;
-	c->wire.flags &= XS_DP_FLOW_F_RTCP_MUX_IN | XS_DP_FLOW_F_RTCP_MUX_OUT;
+	/* the flags that describe the flow; the others act once, through keysets */
+	c->wire.flags &= XS_DP_FLOW_F_RTCP_MUX_IN | XS_DP_FLOW_F_RTCP_MUX_OUT |
+			 XS_DP_FLOW_F_RELATCH;
 	memcpy(c->nexthop, wire->out_dst.addr, sizeof(c->nexthop));
 	return c;
 }
 
-int dp_keyset_new(const struct xs_dp_crypto *c, uint32_t gen, const struct dp_keyset *prev,
-		  uint32_t applied_gen, struct dp_keyset **out)
+/*
+ * A fingerprint of the master key and salt (rule 7): equal keys always give
+ * equal fingerprints. The suite and flags are left out on purpose: one master
+ * key under another tag length or policy still makes the same keystream. Two
+ * different keys that collide (a chance of 2^-64) would count as the same: a
+ * send stream then keeps its state, which is safe, or new keys are refused as
+ * old ones. FNV-1a, then a final mix; 0 is kept for "plain".
+ */
+static uint64_t key_id(const struct xs_dp_crypto *c)
 {
-	struct dp_keyset *ks;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	h = (h ^ c->key_len) * 0x100000001b3ull;
+	for (unsigned i = 0; i < c->key_len && i < sizeof(c->master_key); i++)
+		h = (h ^ c->master_key[i]) * 0x100000001b3ull;
+	h = (h ^ c->salt_len) * 0x100000001b3ull;
+	for (unsigned i = 0; i < c->salt_len && i < sizeof(c->master_salt); i++)
+		h = (h ^ c->master_salt[i]) * 0x100000001b3ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h ? h : 1;
+}
+
+/* A stream reset of the keyset's own: on the input, RESET_STREAM, SET_ROC or
+ * DP_KS_RESET; on the output only SET_ROC's join means anything (rule 7: the
+ * output starts fresh exactly when its keys change, a flag adds nothing). */
+static bool own_reset(const struct xs_dp_crypto *c, unsigned dir, const struct dp_ks_cmd *cmd)
+{
+	if (dir == XS_DP_DIR_OUT)
+		return c->kflags & XS_DP_KEYS_F_SET_ROC;
+	return (c->kflags & (XS_DP_KEYS_F_SET_ROC | XS_DP_KEYS_F_RESET_STREAM)) ||
+	       (cmd && (cmd->flags & DP_KS_RESET));
+}
+
+/* Whether a new keyset (fingerprint kid) carries marks: its own, or prev's
+ * while the owner may not have applied them, as long as they belong to the
+ * same keys (plain ones keep the state they are given) and no input reset of
+ * its own voids them. */
+static const struct xs_srtp_marks *keyset_marks(const struct xs_dp_crypto *c, uint64_t kid,
+						 unsigned dir, const struct dp_ks_cmd *cmd,
+						 const struct dp_keyset *prev, uint32_t applied)
+{
+	if (cmd && cmd->marks)
+		return cmd->marks;
+	if (!prev || prev->marks_gen <= applied || (kid && kid != prev->kid))
+		return NULL;
+	if (dir == XS_DP_DIR_IN && own_reset(c, dir, cmd))
+		return NULL;
+	return prev->marks;
+}
+
+/* The commands of a new keyset (struct dp_keyset): its own, then what it
+ * takes over from prev (its marks when has_marks: keyset_marks chose them).
+ * An output join (SET_ROC) belongs to its keys: not taken over by others. */
+static void keyset_commands(struct dp_keyset *ks, const struct xs_dp_crypto *c, unsigned dir,
+			    const struct dp_ks_cmd *cmd, const struct dp_keyset *prev,
+			    bool has_marks)
+{
+	const unsigned fl = cmd ? cmd->flags : 0;
+
+	if (c->kflags & XS_DP_KEYS_F_SET_ROC) {
+		ks->reset_gen = ks->gen;
+		ks->set_roc = 1;
+		ks->ssrc = c->ssrc;
+		ks->roc = c->roc;
+		ks->seq = c->seq;
+	} else if (own_reset(c, dir, cmd)) {
+		ks->reset_gen = ks->gen;
+	}
+	if (cmd && cmd->marks)
+		ks->marks_gen = ks->gen;
+	if (fl & DP_KS_LATCH)
+		ks->latch_gen = ks->gen;
+	if (fl & DP_KS_ZERO)
+		ks->zero_gen = ks->gen;
+	if (!prev)
+		return;
+	if (!ks->reset_gen && (dir == XS_DP_DIR_IN || prev->kid == ks->kid)) {
+		ks->reset_gen = prev->reset_gen;
+		ks->set_roc = prev->set_roc;
+		ks->ssrc = prev->ssrc;
+		ks->roc = prev->roc;
+		ks->seq = prev->seq;
+	}
+	if (!ks->marks_gen && has_marks)
+		ks->marks_gen = prev->marks_gen;
+	if (!ks->latch_gen)
+		ks->latch_gen = prev->latch_gen;
+	if (!ks->zero_gen)
+		ks->zero_gen = prev->zero_gen;
+}
+
+static int keyset_keys(struct dp_keyset *ks, const struct xs_dp_crypto *c)
+{
 	struct xs_srtp_policy pol;
-	int rc = 0;
+	int rc;
+
+	memset(&pol, 0, sizeof(pol));
+	pol.suite = c->suite;
+	pol.flags = c->flags;
+	memcpy(pol.master_key, c->master_key, sizeof(pol.master_key));
+	memcpy(pol.master_salt, c->master_salt, sizeof(pol.master_salt));
+	pol.key_len = c->key_len;
+	pol.salt_len = c->salt_len;
+	pol.window = c->window;
+	pol.xsipura.auth = c->xsipura.auth;
+	pol.xsipura.tag_len = c->xsipura.tag_len;
+	pol.xsipura.kdf = c->xsipura.kdf;
+	pol.xsipura.salt_len = c->xsipura.salt_len;
+	pol.xsipura.auth_key_len = c->xsipura.auth_key_len;
+	pol.xsipura.rtcp_encrypted = c->xsipura.rtcp_encrypted;
+	rc = xs_srtp_keys_create(&pol, &ks->keys);
+	explicit_bzero(&pol, sizeof(pol));
+	return rc;
+}
+
+int dp_keyset_new(const struct xs_dp_crypto *c, unsigned dir, uint32_t gen,
+		  const struct dp_ks_cmd *cmd, const struct dp_keyset *prev, uint32_t applied,
+		  struct dp_keyset **out)
+{
+	const uint64_t kid = c->suite != XS_SUITE_NONE ? key_id(c) : 0;
+	const struct xs_srtp_marks *marks = keyset_marks(c, kid, dir, cmd, prev, applied);
+	struct dp_keyset *ks;
+	int rc;
 
 	*out = NULL;
-	ks = mem->alloc(sizeof(*ks), 64);
+	ks = mem->alloc(sizeof(*ks) + (marks ? sizeof(*marks) : 0), 64);
 	if (!ks)
 		return -ENOMEM;
 	ks->gen = gen;
 	ks->suite = (uint8_t)c->suite;
 	ks->window = c->window;
-	if (c->kflags & XS_DP_KEYS_F_SET_ROC) {
-		ks->cmd = DP_STREAM_SET_ROC;
-		ks->ssrc = c->ssrc;
-		ks->roc = c->roc;
-		ks->seq = c->seq;
-	} else if (c->kflags & XS_DP_KEYS_F_RESET_STREAM) {
-		ks->cmd = DP_STREAM_RESET;
-	} else if (prev && prev->cmd != DP_STREAM_KEEP && applied_gen != prev->gen) {
-		/* The owner has not seen prev yet: carry its command on. */
-		ks->cmd = prev->cmd;
-		ks->ssrc = prev->ssrc;
-		ks->roc = prev->roc;
-		ks->seq = prev->seq;
-		ks->window = prev->window;
-	}
 	if (c->suite != XS_SUITE_NONE) {
-		memset(&pol, 0, sizeof(pol));
-		pol.suite = c->suite;
-		pol.flags = c->flags;
-		memcpy(pol.master_key, c->master_key, sizeof(pol.master_key));
-		memcpy(pol.master_salt, c->master_salt, sizeof(pol.master_salt));
-		pol.key_len = c->key_len;
-		pol.salt_len = c->salt_len;
-		pol.window = c->window;
-		pol.xsipura.auth = c->xsipura.auth;
-		pol.xsipura.tag_len = c->xsipura.tag_len;
-		pol.xsipura.kdf = c->xsipura.kdf;
-		pol.xsipura.salt_len = c->xsipura.salt_len;
-		pol.xsipura.auth_key_len = c->xsipura.auth_key_len;
-		pol.xsipura.rtcp_encrypted = c->xsipura.rtcp_encrypted;
-		rc = xs_srtp_keys_create(&pol, &ks->keys);
-		explicit_bzero(&pol, sizeof(pol));
+		rc = keyset_keys(ks, c);
 		if (rc) {
 			mem->free(ks);
 			return rc;
 		}
+		ks->kid = kid;
 	}
+	if (marks)
+		ks->marks[0] = *marks;
+	keyset_commands(ks, c, dir, cmd, prev, marks != NULL);
 	*out = ks;
 	return 0;
 }
@@ -501,5 +586,84 @@ void dp_keyset_free(struct dp_keyset *ks)
 	if (!ks)
 		return;
 	xs_srtp_keys_free(ks->keys);
+	explicit_bzero(&ks->kid, sizeof(ks->kid));
 	mem->free(ks);
+}
+
+/*
+ * Floors, never lower. Both streams take marks one SSRC at a time: on a live
+ * stream that already remembers other SSRCs, all of them may not fit; those
+ * that do not are then refused by the full stream when they come
+ * (XS_SRTP_E_SSRC_LIMIT), which is as safe as knowing their marks.
+ */
+void dp_flow_raise(struct dp_flow_state *st, unsigned dir, const struct xs_srtp_marks *m)
+{
+	struct xs_srtp_stream *s = &st->stream[dir];
+	struct xs_srtp_marks one = { .rtcp_index = m->rtcp_index, .count = 1 };
+	const bool send = dir == XS_DP_DIR_OUT;
+
+	if (m->count <= 1) {
+		xs_srtp_stream_restore(s, m, send);
+		return;
+	}
+	for (unsigned i = 0; i < m->count; i++) {
+		one.ssrc[0] = m->ssrc[i];
+		xs_srtp_stream_restore(s, &one, send);
+	}
+}
+
+/* Rule 7: the output starts fresh exactly under keys other than its state's
+ * (joining at set_roc when these keys asked to); same or plain keys keep it. */
+static void apply_out_keys(struct dp_flow_state *st, const struct dp_keyset *ks, uint32_t done)
+{
+	struct xs_srtp_stream *s = &st->stream[XS_DP_DIR_OUT];
+
+	if (!ks->kid || ks->kid == st->kid[XS_DP_DIR_OUT])
+		return;
+	xs_srtp_stream_init(s, ks->window);
+	if (ks->set_roc && ks->reset_gen > done)
+		xs_srtp_stream_set_roc(s, ks->ssrc, ks->roc, ks->seq);
+	st->kid[XS_DP_DIR_OUT] = ks->kid;
+}
+
+void dp_flow_apply(struct dp_flow_state *st, unsigned dir, const struct dp_keyset *ks)
+{
+	struct xs_srtp_stream *s = &st->stream[dir];
+	const uint32_t done = st->gen[dir];
+
+	if (ks->zero_gen > done) {
+		memset(st->cnt, 0, sizeof(st->cnt));
+		st->last_rx_tsc = 0;
+	}
+	if (ks->latch_gen > done)
+		memset(st->latched, 0, sizeof(st->latched));
+	if (dir == XS_DP_DIR_OUT) {
+		apply_out_keys(st, ks, done);
+	} else {
+		if (ks->reset_gen > done) {
+			xs_srtp_stream_init(s, ks->window);
+			if (ks->set_roc)
+				xs_srtp_stream_set_roc(s, ks->ssrc, ks->roc, ks->seq);
+		}
+		st->kid[dir] = ks->kid;
+	}
+	if (ks->marks_gen > done)
+		dp_flow_raise(st, dir, ks->marks);
+	__atomic_store_n(&st->gen[dir], ks->gen, __ATOMIC_RELEASE);
+}
+
+void dp_flow_read(const struct dp_flow *f, struct dp_flow_state *out)
+{
+	for (unsigned tries = 0;; tries++) {
+		uint32_t seq = __atomic_load_n(&f->st.seq, __ATOMIC_ACQUIRE);
+
+		if (!(seq & 1)) {
+			memcpy(out, &f->st, sizeof(*out));
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (__atomic_load_n(&f->st.seq, __ATOMIC_RELAXED) == seq)
+				return;
+		}
+		if (tries >= 16)
+			sched_yield(); /* the owner may be preempted mid-burst (tests share CPUs) */
+	}
 }

@@ -10,10 +10,10 @@
  *     once per poll loop, between bursts, when they hold no flow pointer. A reader
  *     about to block (sleep, wait on a socket) goes offline first
  *     (urcu_qsbr_thread_offline) and online after (urcu_qsbr_thread_online).
- *  2. ONE writer: the control thread. Only it calls dp_table_add/del/replace,
+ *  2. ONE writer: the control thread. Only it calls dp_table_add/del,
  *     dp_flow_set_cfg and dp_flow_set_keys (cds_lfht_add_unique, cds_lfht_del,
- *     cds_lfht_replace, rcu_assign_pointer). It is a registered reader too, online
- *     while it works on the table, offline while it waits for messages.
+ *     rcu_assign_pointer). It is a registered reader too, online while it works
+ *     on the table, offline while it waits for messages.
  *  3. Nothing reachable from the table is freed or modified in place by the writer
  *     after it is published: a flow's configuration (struct dp_flow_cfg) and each
  *     direction's keys (struct dp_keyset) are immutable objects behind RCU pointers,
@@ -23,12 +23,36 @@
  *     peers, counters) is written only by the lcore that owns the flow: the first
  *     worker that receives a packet for it claims it (dp_flow_claim); packets for
  *     it arriving on another lcore are handed to the owner. The writer touches it
- *     only before the flow is published. Others read it racily (counters, for
- *     statistics) and never write it.
+ *     only before the flow is published. Others read it (dp_flow_read: counters
+ *     racily, the streams consistently, rule 6) and never write it.
  *  5. Key replacement keeps the stream state (ROC, highest sequence number, replay
- *     windows): the new keyset carries a generation number and an optional stream
- *     command (reset, set ROC) that the owner applies when it first sees the new
- *     generation.
+ *     windows). Whatever else a request does to the owner's state (reset or join
+ *     a stream, raise it to marks, forget the latched sources, zero the counters:
+ *     FLOW_REPLACE and KEYS_SET) travels as commands in the direction's new keyset,
+ *     which carries a generation number: the owner applies them when it first sees
+ *     the new generation, before the packet that made it look (dp_flow_sync_keys).
+ *     A command and the keys it belongs to are one object, so no packet is ever
+ *     protected under a state that does not go with its keys. FLOW_ADD applies
+ *     its keysets' commands and its marks before the flow is published
+ *     (dp_flow_new, dp_flow_raise).
+ *  6. The owner changes the streams only between dp_flow_write_begin and
+ *     dp_flow_write_end (a sequence count, odd in between); dp_flow_read copies a
+ *     consistent state for FLOW_INFO, retrying while the count is odd or moved.
+ *     A torn copy could catch an SSRC switch half done (say the old SSRC's index
+ *     moved out of the stream's current state but not yet parked): marks that
+ *     low, persisted and restored after a restart, would let the send stream
+ *     reuse those indices. The count costs two stores per flow per burst.
+ *  7. A send stream is never reset or lowered under the keys its state was made
+ *     under, and starts fresh under keys it has never had. The state remembers
+ *     a fingerprint of its keys (kid): the owner starts the output stream afresh
+ *     exactly when a keyset brings other keys (whatever the request's flags say)
+ *     and keeps it for the same keys or plain ones (K1 -> plain -> K1 goes on
+ *     with K1's indices). Keys the output had before others (K1 -> K2 -> K1)
+ *     would start afresh under a key that has used those indices: the writer
+ *     refuses them (dp_flow_out_keys_check, from the last DP_OUT_KIDS keys of
+ *     the flow's output). Marks only raise (they are floors), so marks applied
+ *     late, or twice, are harmless; they belong to their keys and are not
+ *     carried over to a keyset with others.
  *
  * Key: the relay's local address and port, struct xs_dp_addr with pad zero.
  * A flow sits in the table once for RTP (local.port) and, unless RTCP is
@@ -40,6 +64,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <urcu-qsbr.h>
 #include <urcu/rculfhash.h>
@@ -52,19 +77,43 @@
 #define DP_NODE_RTP 0
 #define DP_NODE_RTCP 1
 
-enum dp_stream_cmd { DP_STREAM_KEEP = 0, DP_STREAM_RESET = 1, DP_STREAM_SET_ROC = 2 };
-
-/* One direction's keys: immutable once published. keys == NULL: plain RTP. */
+/*
+ * One direction's keys: immutable once published. keys == NULL: plain RTP.
+ *
+ * Its commands (rule 5) are each tagged with the generation of the keyset that
+ * first asked for them (0: none). A new keyset takes its predecessor's over,
+ * unless it brings its own of that kind (a stream reset drops older marks), so
+ * the owner, which may skip generations, applies each exactly once: when its
+ * tag is above the generation it applied last. Marks, the one bulky command,
+ * are allocated only in a keyset that carries them, and taken over only while
+ * the owner may not have applied them yet.
+ */
 struct dp_keyset {
 	struct xs_srtp_keys *keys;
-	uint32_t gen;          /* changes on every KEYS_SET for this direction */
+	uint64_t kid;          /* fingerprint of the master key and salt; 0: plain */
+	uint32_t gen;          /* changes on every new keyset for this direction */
 	uint8_t suite;         /* enum xs_srtp_suite */
-	uint8_t cmd;           /* enum dp_stream_cmd, applied once by the owner */
+	uint8_t set_roc;       /* the reset joins at ssrc/roc/seq */
 	uint16_t window;
-	uint32_t ssrc;         /* DP_STREAM_SET_ROC */
+	uint32_t reset_gen;    /* reinitialise the stream (output: join at set_roc, only
+	                          under other keys, rule 7) */
+	uint32_t marks_gen;    /* then raise it to marks[0] */
+	uint32_t latch_gen;    /* input: forget the latched sources */
+	uint32_t zero_gen;     /* input: zero the flow's counters and last_rx */
+	uint32_t ssrc;         /* set_roc */
 	uint32_t roc;
 	uint16_t seq;
 	struct rcu_head rcu;
+	struct xs_srtp_marks marks[];  /* one when marks_gen, else none */
+};
+
+/* What a request asks of a direction besides new keys and c->kflags. */
+#define DP_KS_RESET (1u << 0)  /* input: reset the stream (the output's: rule 7) */
+#define DP_KS_LATCH (1u << 1)  /* input: forget the latched sources */
+#define DP_KS_ZERO  (1u << 2)  /* input: zero the counters */
+struct dp_ks_cmd {
+	unsigned flags;                    /* DP_KS_* */
+	const struct xs_srtp_marks *marks; /* raise the stream to these; NULL: none */
 };
 
 /* A flow's configuration: immutable once published. */
@@ -84,6 +133,9 @@ struct dp_flow_cfg {
 struct dp_flow_state {
 	struct xs_srtp_stream stream[2];  /* XS_DP_DIR_IN, XS_DP_DIR_OUT */
 	uint32_t gen[2];                  /* keyset generation applied */
+	uint32_t seq;                     /* odd while the streams change (rule 6) */
+	uint32_t pad;
+	uint64_t kid[2];                  /* keys each stream's state was made under */
 	struct xs_dp_addr latched[2];     /* DP_NODE_RTP, DP_NODE_RTCP source; family 0: none */
 	uint64_t last_rx_tsc;
 	uint64_t cnt[DP_FCNT_COUNT];
@@ -96,11 +148,16 @@ struct dp_flow_node {
 	uint8_t in_table;
 };
 
+/* Output keys a flow remembers (rule 7); older ones are forgotten. */
+#define DP_OUT_KIDS 8
+
 struct dp_flow {
 	struct dp_flow_node node[2];
 	struct dp_flow_cfg *cfg;          /* RCU pointer */
 	struct dp_keyset *ks[2];          /* RCU pointers; NULL: no keys yet */
 	uint32_t owner;                   /* 0: unclaimed, else lcore id + 1 */
+	uint64_t out_kids[DP_OUT_KIDS];   /* writer only: fingerprints of the output's
+	                                     keys, current first; 0: none */
 	struct rcu_head rcu;
 	struct dp_flow_state st __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
@@ -146,32 +203,48 @@ struct dp_flow *dp_table_lookup_hashed(struct dp_table *t, const struct xs_dp_ad
 int dp_table_add(struct dp_table *t, struct dp_flow *f);
 /* Unlink and free after a grace period. */
 void dp_table_del(struct dp_table *t, struct dp_flow *f);
-/* Put nf in old's place (same local key), free old after a grace period. */
-int dp_table_replace(struct dp_table *t, struct dp_flow *old, struct dp_flow *nf);
 /* Swap the configuration: RTCP node added or removed when the mux flag changes.
  * 0 or -EADDRINUSE (nothing changed). The old cfg is freed after a grace period. */
 int dp_flow_set_cfg(struct dp_table *t, struct dp_flow *f, struct dp_flow_cfg *cfg);
-/* Swap one direction's keys; the old ones are freed after a grace period. */
+/* Swap one direction's keys; the old ones are freed after a grace period.
+ * Output keys become the flow's current ones (rule 7; plain keys do not). */
 void dp_flow_set_keys(struct dp_flow *f, unsigned dir, struct dp_keyset *ks);
+/* Writer: may output keyset ks be set on f (rule 7)? 0 for new keys, the
+ * current ones and plain ones; -EINVAL for keys the output had before others
+ * (among the last DP_OUT_KIDS). */
+int dp_flow_out_keys_check(const struct dp_flow *f, const struct dp_keyset *ks);
 
 /* Writer: visit every flow once (RTP nodes). Stops when fn returns non-zero. */
 int dp_table_foreach(struct dp_table *t, int (*fn)(struct dp_flow *f, void *arg), void *arg);
 
-/* Objects. dp_flow_new: a zeroed flow with cfg, keysets (either may be NULL)
- * and streams initialised; not in the table. */
+/* Objects. dp_flow_new: a zeroed flow with cfg and keysets (either may be
+ * NULL), their commands applied to the streams (FLOW_ADD's marks); not in the
+ * table. */
 struct dp_flow *dp_flow_new(struct dp_flow_cfg *cfg, struct dp_keyset *in, struct dp_keyset *out);
 void dp_flow_free(struct dp_flow *f);  /* immediately: never-published flows */
 struct dp_flow_cfg *dp_flow_cfg_new(const struct xs_dp_flow *wire);
 /* A copy of a published cfg (to change and publish in its place), NULL on failure. */
 struct dp_flow_cfg *dp_flow_cfg_dup(const struct dp_flow_cfg *c);
 void dp_flow_cfg_free(struct dp_flow_cfg *c);
-/* A keyset from the wire: 0 or -errno (-EINVAL when the engine refuses the
- * policy). gen: the new generation. prev: the keyset it replaces, or NULL;
- * when its command may not have been applied yet and c asks for none, the new
- * keyset carries it on. */
-int dp_keyset_new(const struct xs_dp_crypto *c, uint32_t gen, const struct dp_keyset *prev,
-		  uint32_t applied_gen, struct dp_keyset **out);
+/* A keyset from the wire for direction dir: 0 or -errno (-EINVAL when the
+ * engine refuses the policy). gen: the new generation. Commands: c->kflags
+ * and cmd (NULL: none). prev: the keyset it replaces (NULL: none), whose
+ * commands it takes over (struct dp_keyset); applied: the generation the
+ * owner has applied, as last read (a lower bound). */
+int dp_keyset_new(const struct xs_dp_crypto *c, unsigned dir, uint32_t gen,
+		  const struct dp_ks_cmd *cmd, const struct dp_keyset *prev, uint32_t applied,
+		  struct dp_keyset **out);
 void dp_keyset_free(struct dp_keyset *ks);
+
+/* Apply the commands of ks that st has not applied yet (rule 5), then take
+ * its generation. The owner on its state (through dp_flow_sync_keys); a
+ * reader on a copy, to report what the owner is about to do. */
+void dp_flow_apply(struct dp_flow_state *st, unsigned dir, const struct dp_keyset *ks);
+/* Raise direction dir's stream to marks (floors; FLOW_ADD's marks, by the
+ * writer before the flow is published, and dp_flow_apply's). */
+void dp_flow_raise(struct dp_flow_state *st, unsigned dir, const struct xs_srtp_marks *m);
+/* Reader: a consistent copy of f's state (rule 6). */
+void dp_flow_read(const struct dp_flow *f, struct dp_flow_state *out);
 
 /* Owner lcore: claim the flow (lcore id + 1). Returns the owner after the call. */
 static inline uint32_t dp_flow_claim(struct dp_flow *f, uint32_t me)
@@ -185,20 +258,48 @@ static inline uint32_t dp_flow_claim(struct dp_flow *f, uint32_t me)
 	return cur ? cur : me;
 }
 
-/* Owner lcore: apply a newer keyset's stream command. */
+static inline bool dp_addr_ip_eq(const struct xs_dp_addr *a, uint8_t family, const uint8_t *ip)
+{
+	return a->family == family && !memcmp(a->addr, ip, family == XS_DP_AF_INET ? 4 : 16);
+}
+
+/* The source a latching flow is latched to on node (DP_NODE_*), or NULL. Under
+ * LATCH_IP a latch from another address than the configured one (made under an
+ * earlier configuration of a flow that moved) does not count. */
+static inline const struct xs_dp_addr *dp_flow_latched(const struct dp_flow_cfg *cfg,
+							const struct dp_flow_state *st,
+							unsigned node)
+{
+	const struct xs_dp_addr *l = &st->latched[node];
+
+	if (!l->family || cfg->wire.src_policy == XS_DP_SRC_FIXED)
+		return NULL;
+	if (cfg->wire.src_policy == XS_DP_SRC_LATCH_IP &&
+	    !dp_addr_ip_eq(&cfg->wire.peer, l->family, l->addr))
+		return NULL;
+	return l;
+}
+
+/* Owner lcore: around every change to the streams (rule 6). */
+static inline void dp_flow_write_begin(struct dp_flow *f)
+{
+	__atomic_store_n(&f->st.seq, f->st.seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void dp_flow_write_end(struct dp_flow *f)
+{
+	__atomic_store_n(&f->st.seq, f->st.seq + 1, __ATOMIC_RELEASE);
+}
+
+/* Owner lcore: apply a newer keyset's commands. */
 static inline void dp_flow_sync_keys(struct dp_flow *f, unsigned dir, const struct dp_keyset *ks)
 {
-	struct xs_srtp_stream *s = &f->st.stream[dir];
-
 	if (ks->gen == f->st.gen[dir])
 		return;
-	if (ks->cmd == DP_STREAM_RESET) {
-		xs_srtp_stream_init(s, ks->window);
-	} else if (ks->cmd == DP_STREAM_SET_ROC) {
-		xs_srtp_stream_init(s, ks->window);
-		xs_srtp_stream_set_roc(s, ks->ssrc, ks->roc, ks->seq);
-	}
-	__atomic_store_n(&f->st.gen[dir], ks->gen, __ATOMIC_RELEASE);
+	dp_flow_write_begin(f);
+	dp_flow_apply(&f->st, dir, ks);
+	dp_flow_write_end(f);
 }
 
 #endif

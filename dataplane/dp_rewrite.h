@@ -36,6 +36,7 @@ static inline int dp_rewrite(struct rte_mbuf *m, const struct dp_pkt *pk,
 	const uint16_t add = rtcp && !(wf->flags & XS_DP_FLOW_F_RTCP_MUX_OUT) ? 1 : 0;
 	const uint8_t *in = rte_pktmbuf_mtod(m, const uint8_t *) + pk->l3_off;
 	uint8_t tos = pk->family == 4 ? in[1] : (uint8_t)((in[0] & 0xf) << 4 | in[1] >> 4);
+	const uint8_t ttl = (uint8_t)(pk->ttl - 1);
 	uint8_t *eth, *ip, *udp;
 
 	if (pk->pay_off >= hl) {
@@ -61,7 +62,7 @@ static inline int dp_rewrite(struct rte_mbuf *m, const struct dp_pkt *pk,
 		dp_wr16(ip + 2, (uint16_t)(l3 + 8 + pay_len));
 		dp_wr16(ip + 4, 0);
 		dp_wr16(ip + 6, 0x4000); /* DF */
-		ip[8] = 64;
+		ip[8] = ttl;
 		ip[9] = 17;
 		dp_wr16(ip + 10, 0);
 		memcpy(ip + 12, wf->out_src.addr, 4);
@@ -72,7 +73,7 @@ static inline int dp_rewrite(struct rte_mbuf *m, const struct dp_pkt *pk,
 		ip[2] = ip[3] = 0;
 		dp_wr16(ip + 4, (uint16_t)(8 + pay_len));
 		ip[6] = 17;
-		ip[7] = 64;
+		ip[7] = ttl;
 		memcpy(ip + 8, wf->out_src.addr, 16);
 		memcpy(ip + 24, wf->out_dst.addr, 16);
 	}

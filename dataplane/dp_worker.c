@@ -116,9 +116,54 @@ static void handoff_flush(struct dp_worker *w)
 static inline bool src_matches(const struct xs_dp_addr *peer, const struct dp_pkt *pk,
 			       uint16_t want_port)
 {
-	return peer->family == pk->family &&
-	       !memcmp(peer->addr, pk->src, pk->family == 4 ? 4 : 16) &&
+	return dp_addr_ip_eq(peer, pk->family, pk->src) &&
 	       (want_port == 0 || want_port == pk->sport);
+}
+
+static inline void latch_set(struct xs_dp_addr *lat, const struct dp_pkt *pk)
+{
+	lat->family = pk->family;
+	lat->port = pk->sport;
+	memcpy(lat->addr, pk->src, pk->family == 4 ? 4 : 16);
+}
+
+/* May a packet from a new source move this flow's latch once it has
+ * authenticated (F_RELATCH, SRTP input)? */
+/* Only a packet whose tag was checked may move the latch: not under a NULL-auth
+ * suite, UNAUTHENTICATED_SRTP, or x-sipura's clear RTCP (a forged one would do). */
+static inline bool may_relatch(const struct dp_flow_cfg *cfg, const struct dp_keyset *in,
+			       bool rtcp)
+{
+	return (cfg->wire.flags & XS_DP_FLOW_F_RELATCH) && in && in->keys &&
+	       xs_srtp_keys_authenticated(in->keys, rtcp);
+}
+
+/*
+ * The source policy, before crypto: FIXED accepts flow.peer only (port 0:
+ * any); LATCH_IP only flow.peer's address; the latching policies, once
+ * latched, only the latched source, unless the flow may relatch (the packet
+ * then has to authenticate first, see latch_after).
+ */
+static bool src_allowed(const struct dp_flow_cfg *cfg, const struct dp_flow *f,
+			const struct dp_keyset *in, const struct dp_pkt *pk, unsigned node, bool rtcp)
+{
+	const struct xs_dp_addr *lat;
+	uint16_t want_port;
+
+	switch (cfg->wire.src_policy) {
+	case XS_DP_SRC_FIXED:
+		want_port = cfg->wire.peer.port;
+		if (want_port && rtcp && node == DP_NODE_RTCP)
+			want_port++;
+		return src_matches(&cfg->wire.peer, pk, want_port);
+	case XS_DP_SRC_LATCH_IP:
+		if (!dp_addr_ip_eq(&cfg->wire.peer, pk->family, pk->src))
+			return false;
+		/* fall through */
+	default:
+		lat = dp_flow_latched(cfg, &f->st, rtcp);
+		return !lat || src_matches(lat, pk, lat->port) || may_relatch(cfg, in, rtcp);
+	}
 }
 
 /* The table key of a UDP frame: the relay's address and port it was sent to. */
@@ -153,27 +198,36 @@ static struct dp_flow *udp_lookup(struct dp_worker *w, struct rte_mbuf *m, const
 	return f;
 }
 
-/* Stage 1b for one UDP frame of flow f: ownership, RTP check, source policy,
- * keys. Returns true when the packet joins the crypto burst as item *it. */
+/* Stage 1b for one UDP frame of flow f: hop limit, ownership, the commands of
+ * new keysets, RTP check, source policy, keys. Returns true when the packet
+ * joins the crypto burst as item *it. Nothing here counts the packet as
+ * received: only what passes the crypto stage does (finish). */
 static bool udp_frame(struct dp_worker *w, struct rte_mbuf *m, unsigned pi, struct dp_flow *f,
 		      unsigned node, struct dp_item *it)
 {
 	const struct dp_pkt *pk = &w->pk[pi];
 	const struct dp_flow_cfg *cfg;
-	const struct xs_dp_addr *peer;
 	uint32_t owner;
 	bool rtcp;
-	uint16_t want_port;
 
+	/* Forwarding takes one off the TTL (dp_rewrite); a loop ends here. */
+	if (pk->ttl <= 1) {
+		drop(w, m, DP_CNT_drop_ttl);
+		return false;
+	}
 	owner = dp_flow_claim(f, w->me);
 	if (owner != w->me) {
 		handoff(w, m, owner);
 		return false;
 	}
 	cfg = rcu_dereference(f->cfg);
-	f->st.cnt[DP_FCNT_pkts_in]++;
-	f->st.cnt[DP_FCNT_bytes_in] += pk->pay_len;
-	f->st.last_rx_tsc = w->now;
+	it->ks[0] = rcu_dereference(f->ks[XS_DP_DIR_IN]);
+	it->ks[1] = rcu_dereference(f->ks[XS_DP_DIR_OUT]);
+	/* A REPLACE's commands (forget the latch, reset or raise a stream) before
+	 * this packet is judged by them. */
+	for (unsigned d = 0; d < 2; d++)
+		if (it->ks[d])
+			dp_flow_sync_keys(f, d, it->ks[d]);
 	if (!dp_rtp_classify(rte_pktmbuf_mtod_offset(m, uint8_t *, pk->pay_off), pk->pay_len,
 			     node == DP_NODE_RTCP, &rtcp)) {
 		w->cnt[DP_CNT_drop_not_rtp]++;
@@ -181,29 +235,14 @@ static bool udp_frame(struct dp_worker *w, struct rte_mbuf *m, unsigned pi, stru
 		rte_pktmbuf_free(m);
 		return false;
 	}
-	if (rtcp)
-		f->st.cnt[DP_FCNT_rtcp_in]++;
-	if (cfg->wire.src_policy == XS_DP_SRC_FIXED) {
-		peer = &cfg->wire.peer;
-		want_port = peer->port;
-		if (want_port && rtcp && node == DP_NODE_RTCP)
-			want_port++;
-	} else {
-		peer = &f->st.latched[rtcp];
-		want_port = peer->port;
-	}
-	if (peer->family && !src_matches(peer, pk, want_port)) {
+	if (!src_allowed(cfg, f, it->ks[0], pk, node, rtcp)) {
 		fdrop(w, f, m, DP_FCNT_drop_source);
 		return false;
 	}
-	it->ks[0] = rcu_dereference(f->ks[XS_DP_DIR_IN]);
-	it->ks[1] = rcu_dereference(f->ks[XS_DP_DIR_OUT]);
 	if (!it->ks[0] || !it->ks[1]) {
 		fdrop(w, f, m, DP_FCNT_drop_no_keys);
 		return false;
 	}
-	dp_flow_sync_keys(f, XS_DP_DIR_IN, it->ks[0]);
-	dp_flow_sync_keys(f, XS_DP_DIR_OUT, it->ks[1]);
 	it->m = m;
 	it->f = f;
 	it->cfg = cfg;
@@ -274,6 +313,7 @@ static enum dp_fcnt srtp_reason(uint8_t status)
 	case XS_SRTP_E_REPLAY:
 	case XS_SRTP_E_TOO_OLD: return DP_FCNT_replay;
 	case XS_SRTP_E_BAD_SUITE: return DP_FCNT_drop_no_keys;
+	case XS_SRTP_E_SSRC_LIMIT: return DP_FCNT_drop_ssrc_limit;
 	default: return DP_FCNT_drop_srtp;
 	}
 }
@@ -296,6 +336,40 @@ static void want_neighbour(struct dp_worker *w, const struct dp_flow_cfg *cfg)
 	rte_ring_enqueue_elem(w->ctx->neigh_ev, &ev, sizeof(ev));
 }
 
+/* After crypto, a latching flow takes the packet's source: the first that
+ * passed, or with F_RELATCH a new one that authenticated (counted). False: a
+ * second source inside the burst that latched, to drop. */
+static bool latch_after(const struct dp_item *it, const struct dp_pkt *pk)
+{
+	struct dp_flow *f = it->f;
+	const struct xs_dp_addr *lat;
+
+	if (it->cfg->wire.src_policy == XS_DP_SRC_FIXED)
+		return true;
+	lat = dp_flow_latched(it->cfg, &f->st, it->rtcp);
+	if (lat && src_matches(lat, pk, lat->port))
+		return true;
+	if (lat) {
+		if (!may_relatch(it->cfg, it->ks[0], it->rtcp))
+			return false;
+		f->st.cnt[DP_FCNT_relatch]++;
+	}
+	latch_set(&f->st.latched[it->rtcp], pk);
+	return true;
+}
+
+/* A packet that passed every check on its way in (source, unprotect) and
+ * through the SRTP stage: what keeps a call alive. Forged, replayed or
+ * unauthenticated packets never get here. */
+static inline void count_rx(struct dp_worker *w, struct dp_flow *f, const struct dp_pkt *pk,
+			    bool rtcp)
+{
+	f->st.cnt[DP_FCNT_pkts_in]++;
+	f->st.cnt[DP_FCNT_bytes_in] += pk->pay_len;
+	f->st.cnt[DP_FCNT_rtcp_in] += rtcp;
+	f->st.last_rx_tsc = w->now;
+}
+
 /* Stage 3: after crypto, per packet in group order. */
 static void finish(struct dp_worker *w, unsigned n)
 {
@@ -308,24 +382,16 @@ static void finish(struct dp_worker *w, unsigned n)
 		const struct dp_pkt *pk = &w->pk[it->pk];
 		struct xs_srtp_op *op = &w->ops[k];
 		struct dp_flow *f = it->f;
-		struct xs_dp_addr *lat;
 
 		if (op->status != XS_SRTP_OK) {
 			fdrop(w, f, it->m, srtp_reason(op->status));
 			continue;
 		}
-		if (it->cfg->wire.src_policy == XS_DP_SRC_LATCH) {
-			lat = &f->st.latched[it->rtcp];
-			if (!lat->family) {
-				lat->family = pk->family;
-				lat->port = pk->sport;
-				memcpy(lat->addr, pk->src, pk->family == 4 ? 4 : 16);
-			} else if (!src_matches(lat, pk, lat->port)) {
-				/* A second source inside the burst that latched. */
-				fdrop(w, f, it->m, DP_FCNT_drop_source);
-				continue;
-			}
+		if (!latch_after(it, pk)) {
+			fdrop(w, f, it->m, DP_FCNT_drop_source);
+			continue;
 		}
+		count_rx(w, f, pk, it->rtcp);
 		if (it->cfg != last_cfg) {
 			last_cfg = it->cfg;
 			if (it->cfg->has_static_mac) {
@@ -357,7 +423,28 @@ static void finish(struct dp_worker *w, unsigned n)
 	}
 }
 
-void dp_worker_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n)
+/* Rule 6 of dp_flow.h around the crypto burst: each flow of the burst once
+ * (group_by_flow made their items contiguous). */
+static void streams_change(struct dp_worker *w, unsigned n, bool begin)
+{
+	struct dp_flow *last = NULL;
+
+	for (unsigned k = 0; k < n; k++) {
+		struct dp_flow *f = w->item[w->order[k]].f;
+
+		if (f == last)
+			continue;
+		last = f;
+		if (begin)
+			dp_flow_write_begin(f);
+		else
+			dp_flow_write_end(f);
+	}
+}
+
+/* A burst of frames: received from a port (counted as received), or handed
+ * over by another lcore (counted there). */
+static void burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, bool from_port)
 {
 	unsigned nit = 0, nudp = 0, nframe = 0;
 	uint8_t udp[DP_BURST];
@@ -374,8 +461,10 @@ void dp_worker_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n)
 
 		if (i + 4 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
-		w->cnt[DP_CNT_rx_pkts]++;
-		w->cnt[DP_CNT_rx_bytes] += rte_pktmbuf_pkt_len(m);
+		if (from_port) {
+			w->cnt[DP_CNT_rx_pkts]++;
+			w->cnt[DP_CNT_rx_bytes] += rte_pktmbuf_pkt_len(m);
+		}
 		if (m->nb_segs != 1) {
 			drop(w, m, DP_CNT_drop_multiseg);
 			continue;
@@ -417,8 +506,15 @@ void dp_worker_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n)
 		return;
 	group_by_flow(w, nit);
 	fill_ops(w, nit);
+	streams_change(w, nit, true);
 	xs_srtp_burst(w->eng, w->ops, nit);
+	streams_change(w, nit, false);
 	finish(w, nit);
+}
+
+void dp_worker_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n)
+{
+	burst(w, pkts, n, true);
 }
 
 void dp_worker_flush(struct dp_worker *w)
@@ -446,7 +542,7 @@ static unsigned poll_once(struct dp_worker *w)
 	}
 	n = rte_ring_dequeue_burst(w->handoff, (void **)pkts, DP_BURST, NULL);
 	if (n)
-		dp_worker_burst(w, pkts, n);
+		burst(w, pkts, n, false);
 	total += n;
 	if (w->idx == 0) {
 		for (unsigned p = 0; p < w->ctx->conf.n_ports; p++) {

@@ -6,6 +6,8 @@
 #define SUITE_XSIPURA	8
 #define SRTP_FLAGS_ALL	0x7u
 #define MAX_WINDOW	1024
+#define INDEX_MAX	((1ull << 48) - 1)
+#define RTCP_INDEX_MAX	0x7fffffffu
 
 static int refuse(const char **why, int code, const char *text)
 {
@@ -84,7 +86,98 @@ static int crypto_check(const struct xs_dp_crypto *c, unsigned int suite, const 
 	return 0;
 }
 
-static int flow_check(const struct xs_dp_flow_msg *m, const char **why)
+/* Marks: floors the fast path applies (dp_proto.h), so only well-formed ones. */
+static int marks_check(const struct xs_dp_marks *k, const char **why)
+{
+	unsigned int i, j;
+
+	if (k->pad[0] || k->pad[1] || k->pad[2])
+		return refuse(why, EINVAL, "non-zero padding in marks");
+	if (k->count > XS_DP_MARKS_MAX)
+		return refuse(why, EINVAL, "more SSRC marks than XS_DP_MARKS_MAX");
+	if (k->rtcp_index > RTCP_INDEX_MAX)
+		return refuse(why, EINVAL, "SRTCP index mark past 31 bits");
+	for (i = 0; i < k->count; i++) {
+		if (k->ssrc[i].pad)
+			return refuse(why, EINVAL, "non-zero padding in an SSRC mark");
+		if (k->ssrc[i].index > INDEX_MAX)
+			return refuse(why, EINVAL, "RTP index mark past 48 bits");
+		for (j = 0; j < i; j++)
+			if (k->ssrc[j].ssrc == k->ssrc[i].ssrc)
+				return refuse(why, EINVAL, "an SSRC marked twice");
+	}
+	if (!all_zero(&k->ssrc[k->count], (XS_DP_MARKS_MAX - k->count) * sizeof(k->ssrc[0])))
+		return refuse(why, EINVAL, "SSRC marks past count");
+	return 0;
+}
+
+/* in_marks/out_marks: only with F_MARKS, and only for a direction whose keys
+ * the message carries (marks belong to keys; a plain direction has none). */
+static int flow_marks_check(const struct xs_dp_flow_msg *m, const char **why)
+{
+	const struct xs_dp_flow *f = &m->flow;
+	const bool keys[2] = { (f->flags & XS_DP_FLOW_F_IN_KEYS) && f->in_suite,
+			       (f->flags & XS_DP_FLOW_F_OUT_KEYS) && f->out_suite };
+	const struct xs_dp_marks *mk[2] = { &m->in_marks, &m->out_marks };
+	int d, rc;
+
+	for (d = 0; d < 2; d++) {
+		if (!(f->flags & XS_DP_FLOW_F_MARKS) || !keys[d]) {
+			if (!all_zero(mk[d], sizeof(*mk[d])))
+				return refuse(why, EINVAL, f->flags & XS_DP_FLOW_F_MARKS ?
+					      "marks for a direction without keys" :
+					      "marks present without F_MARKS");
+			continue;
+		}
+		rc = marks_check(mk[d], why);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* The flags that act on a live flow (dp_proto.h). */
+static int flow_flags_check(const struct xs_dp_flow *f, bool replace, const char **why)
+{
+	if (f->flags & ~XS_DP_FLOW_F_ALL)
+		return refuse(why, EINVAL, "unknown flow flags");
+	if (!replace && (f->flags & XS_DP_FLOW_F_RESET))
+		return refuse(why, EINVAL, "F_RESET on FLOW_ADD");
+	if (!replace && (f->flags & XS_DP_FLOW_F_REBIND))
+		return refuse(why, EINVAL, "F_REBIND on FLOW_ADD");
+	/* latching on a plain packet's word would let anyone take the flow */
+	if ((f->flags & XS_DP_FLOW_F_RELATCH) && !f->in_suite)
+		return refuse(why, EINVAL, "F_RELATCH needs SRTP input");
+	/* the input stream is reset with the keys it runs under: they come again */
+	if ((f->flags & (XS_DP_FLOW_F_RESET | XS_DP_FLOW_F_REBIND)) && f->in_suite &&
+	    !(f->flags & XS_DP_FLOW_F_IN_KEYS))
+		return refuse(why, EINVAL, "F_RESET and F_REBIND need the input keys (F_IN_KEYS)");
+	return 0;
+}
+
+static int src_check(const struct xs_dp_flow *f, const char **why)
+{
+	switch (f->src_policy) {
+	case XS_DP_SRC_FIXED:
+		if (!xsk_addr_valid(&f->peer, false))
+			return refuse(why, EINVAL, "fixed source policy without a valid peer");
+		if (f->flags & XS_DP_FLOW_F_RELATCH)
+			return refuse(why, EINVAL, "F_RELATCH with a fixed source");
+		return 0;
+	case XS_DP_SRC_LATCH_IP:
+		if (!xsk_addr_valid(&f->peer, false))
+			return refuse(why, EINVAL, "latch-ip source policy without a valid peer");
+		return 0;
+	case XS_DP_SRC_LATCH:
+		if (!all_zero(&f->peer, sizeof(f->peer)))
+			return refuse(why, EINVAL, "latching flow with a peer address");
+		return 0;
+	default:
+		return refuse(why, EINVAL, "unknown source policy");
+	}
+}
+
+static int flow_check(const struct xs_dp_flow_msg *m, bool replace, const char **why)
 {
 	const struct xs_dp_flow *f = &m->flow;
 	int rc;
@@ -102,19 +195,13 @@ static int flow_check(const struct xs_dp_flow_msg *m, const char **why)
 	if (!(f->flags & XS_DP_FLOW_F_RTCP_MUX_OUT) &&
 	    (f->out_src.port == 0xffff || f->out_dst.port == 0xffff))
 		return refuse(why, EINVAL, "output port 65535 leaves no room for RTCP on port+1");
-	if (f->flags & ~XS_DP_FLOW_F_ALL)
-		return refuse(why, EINVAL, "unknown flow flags");
-	if (f->src_policy == XS_DP_SRC_FIXED) {
-		if (!xsk_addr_valid(&f->peer, false))
-			return refuse(why, EINVAL, "fixed source policy without a valid peer");
-	} else if (f->src_policy == XS_DP_SRC_LATCH) {
-		if (!all_zero(&f->peer, sizeof(f->peer)))
-			return refuse(why, EINVAL, "latching flow with a peer address");
-	} else {
-		return refuse(why, EINVAL, "unknown source policy");
-	}
 	if (f->in_suite >= SUITE_COUNT || f->out_suite >= SUITE_COUNT)
 		return refuse(why, EINVAL, "unknown transform suite");
+	rc = flow_flags_check(f, replace, why);
+	if (!rc)
+		rc = src_check(f, why);
+	if (rc)
+		return rc;
 	if (f->flags & XS_DP_FLOW_F_IN_KEYS) {
 		rc = crypto_check(&m->in, f->in_suite, why);
 		if (rc)
@@ -129,7 +216,7 @@ static int flow_check(const struct xs_dp_flow_msg *m, const char **why)
 	} else if (!all_zero(&m->out, sizeof(m->out))) {
 		return refuse(why, EINVAL, "output keys present without F_OUT_KEYS");
 	}
-	return 0;
+	return flow_marks_check(m, why);
 }
 
 static int ref_check(const struct xs_dp_flow_ref *r, const char **why)
@@ -196,7 +283,7 @@ int xsk_request_check(const void *buf, size_t len, const char **why)
 	switch (h->type) {
 	case XS_DP_MSG_FLOW_ADD:
 	case XS_DP_MSG_FLOW_REPLACE:
-		return flow_check(body, why);
+		return flow_check(body, h->type == XS_DP_MSG_FLOW_REPLACE, why);
 	case XS_DP_MSG_FLOW_DEL:
 	case XS_DP_MSG_FLOW_GET:
 		return ref_check(body, why);

@@ -6,7 +6,10 @@
  */
 #include <crypto/hash.h>
 #include <crypto/skcipher.h>
+#include <linux/once.h>
+#include <linux/random.h>
 #include <linux/scatterlist.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 
 #include "xsk.h"
@@ -161,8 +164,35 @@ out:
 	return rc;
 }
 
-int xsk_keyset_new(const struct xs_dp_crypto *c, u32 gen, const struct xsk_keyset *prev,
-		   u32 applied_gen, struct xsk_keyset **out)
+/*
+ * A fingerprint of the master key and salt: equal keys always give equal
+ * fingerprints (the send stream's rules, xsk.h). The suite and flags are left
+ * out on purpose: one master key under another tag length or policy still
+ * makes the same keystream. SipHash under a key of this module's lifetime (no
+ * flow outlives it), so what stays in memory says nothing about the keys. Two
+ * different keys that collide (a chance of 2^-64) count as the same: a send
+ * stream then keeps its state, which is safe, or new keys are refused as old
+ * ones. 0 is kept for "plain".
+ */
+static u64 key_id(const struct xs_dp_crypto *c)
+{
+	static siphash_key_t kid_key;
+	u8 b[2 + sizeof(c->master_key) + sizeof(c->master_salt)];
+	u64 h;
+
+	get_random_once(&kid_key, sizeof(kid_key));
+	memset(b, 0, sizeof(b));
+	b[0] = c->key_len;
+	b[1] = c->salt_len;
+	memcpy(b + 2, c->master_key, min_t(size_t, c->key_len, sizeof(c->master_key)));
+	memcpy(b + 2 + sizeof(c->master_key), c->master_salt,
+	       min_t(size_t, c->salt_len, sizeof(c->master_salt)));
+	h = siphash(b, sizeof(b), &kid_key);
+	memzero_explicit(b, sizeof(b));
+	return h ? h : 1;
+}
+
+int xsk_keyset_new(const struct xs_dp_crypto *c, struct xsk_keyset **out)
 {
 	struct xsk_keyset *ks;
 	int rc;
@@ -171,7 +201,6 @@ int xsk_keyset_new(const struct xs_dp_crypto *c, u32 gen, const struct xsk_keyse
 	ks = kzalloc(sizeof(*ks), GFP_KERNEL);
 	if (!ks)
 		return -ENOMEM;
-	ks->gen = gen;
 	ks->suite = (u8)c->suite;
 	ks->window = c->window;
 	if (c->kflags & XS_DP_KEYS_F_SET_ROC) {
@@ -181,19 +210,13 @@ int xsk_keyset_new(const struct xs_dp_crypto *c, u32 gen, const struct xsk_keyse
 		ks->seq = c->seq;
 	} else if (c->kflags & XS_DP_KEYS_F_RESET_STREAM) {
 		ks->cmd = XSK_STREAM_RESET;
-	} else if (prev && prev->cmd != XSK_STREAM_KEEP && applied_gen != prev->gen) {
-		/* the packet path has not applied prev's command yet: carry it on */
-		ks->cmd = prev->cmd;
-		ks->ssrc = prev->ssrc;
-		ks->roc = prev->roc;
-		ks->seq = prev->seq;
-		ks->window = prev->window;
 	}
 	ks->keys.suite = (u8)c->suite;
 	ks->keys.rtp_plain = c->suite == XSK_SUITE_NONE;
 	ks->keys.rtcp_plain = c->suite == XSK_SUITE_NONE ||
 			      (c->suite == XSK_SUITE_XSIPURA && !c->xsipura.rtcp_encrypted);
 	if (c->suite != XSK_SUITE_NONE) {
+		ks->kid = key_id(c);
 		rc = keyset_build(ks, c);
 		if (rc) {
 			xsk_keyset_free(ks);

@@ -72,7 +72,6 @@ static int reply_error(struct xsk_client *cl, u32 seq, u16 req_type, int code,
 /* ------------------------------------------------------------ operations */
 
 static struct xsk_keyset *keyset_for(const struct xs_dp_flow_msg *m, unsigned int dir,
-				     u32 gen, const struct xsk_keyset *prev, u32 applied,
 				     int *rc, const char **why)
 {
 	const u32 fl = dir ? XS_DP_FLOW_F_OUT_KEYS : XS_DP_FLOW_F_IN_KEYS;
@@ -83,17 +82,29 @@ static struct xsk_keyset *keyset_for(const struct xs_dp_flow_msg *m, unsigned in
 	*rc = 0;
 	memset(&plain, 0, sizeof(plain));
 	if (m->flow.flags & fl)
-		*rc = xsk_keyset_new(dir ? &m->out : &m->in, gen, prev, applied, &ks);
+		*rc = xsk_keyset_new(dir ? &m->out : &m->in, &ks);
 	else if (suite == XSK_SUITE_NONE)
-		*rc = xsk_keyset_new(&plain, gen, prev, applied, &ks);
+		*rc = xsk_keyset_new(&plain, &ks);
 	if (*rc)
 		*why = *rc == -EINVAL ? "the SRTP engine refused the keys" : "key setup failed";
 	return ks;
 }
 
+/* F_MARKS: the marks of the directions whose SRTP keys the message carries
+ * (the codec made sure the others are zero). */
+static void marks_of(const struct xs_dp_flow_msg *m, const struct xs_dp_marks *out[2])
+{
+	const u32 fl = m->flow.flags;
+	const bool marks = fl & XS_DP_FLOW_F_MARKS;
+
+	out[0] = marks && (fl & XS_DP_FLOW_F_IN_KEYS) && m->flow.in_suite ? &m->in_marks : NULL;
+	out[1] = marks && (fl & XS_DP_FLOW_F_OUT_KEYS) && m->flow.out_suite ? &m->out_marks : NULL;
+}
+
 static int op_flow_add(struct xsk_net *xn, const struct xs_dp_flow_msg *m, const char **why)
 {
 	struct xsk_keyset *ks[2] = { NULL, NULL };
+	const struct xs_dp_marks *marks[2];
 	struct xsk_flow *f = NULL;
 	int rc = 0, d;
 
@@ -102,7 +113,7 @@ static int op_flow_add(struct xsk_net *xn, const struct xs_dp_flow_msg *m, const
 		return -EEXIST;
 	}
 	for (d = 0; d < 2 && !rc; d++)
-		ks[d] = keyset_for(m, d, 1, NULL, 0, &rc, why);
+		ks[d] = keyset_for(m, d, &rc, why);
 	if (!rc) {
 		f = xsk_flow_new(&m->flow, ks[0], ks[1]);
 		if (!f) {
@@ -115,6 +126,9 @@ static int op_flow_add(struct xsk_net *xn, const struct xs_dp_flow_msg *m, const
 		xsk_keyset_free(ks[1]);
 		return rc;
 	}
+	/* the marks are in place before the flow sees its first packet */
+	marks_of(m, marks);
+	xsk_flow_restore(f, marks);
 	rc = xsk_table_add(xn, f);
 	if (rc) {
 		*why = rc == -EEXIST ? "a flow already uses this local address and port" :
@@ -127,77 +141,6 @@ static int op_flow_add(struct xsk_net *xn, const struct xs_dp_flow_msg *m, const
 static const struct xsk_keyset *ks_cur(struct xsk_net *xn, struct xsk_flow *f, unsigned int d)
 {
 	return rcu_dereference_protected(f->ks[d], lockdep_is_held(&xn->lock));
-}
-
-static int op_flow_replace(struct xsk_net *xn, const struct xs_dp_flow_msg *m,
-			   const char **why)
-{
-	struct xsk_flow *f = xsk_table_lookup(xn, &m->flow.local, NULL);
-	struct xsk_keyset *ks[2] = { NULL, NULL };
-	bool set[2] = { false, false };
-	struct xsk_cfg *cfg = NULL;
-	struct xsk_flow *nf;
-	int rc = 0, d;
-
-	if (!f) {
-		*why = "no flow at this local address and port";
-		return -ENOENT;
-	}
-	for (d = 0; d < 2 && !rc; d++) {
-		const u32 fl = d ? XS_DP_FLOW_F_OUT_KEYS : XS_DP_FLOW_F_IN_KEYS;
-		const u8 suite = d ? m->flow.out_suite : m->flow.in_suite;
-		const struct xsk_keyset *cur = ks_cur(xn, f, d);
-		u32 gen = (cur ? cur->gen : READ_ONCE(f->gen[d])) + 1;
-		bool follow = cur && cur->suite == suite;
-
-		if (!(m->flow.flags & fl) && follow && !(m->flow.flags & XS_DP_FLOW_F_RESET))
-			continue;
-		set[d] = true;
-		ks[d] = keyset_for(m, d, gen, cur, READ_ONCE(f->gen[d]), &rc, why);
-		if (!ks[d] && !rc && (m->flow.flags & XS_DP_FLOW_F_RESET) && follow) {
-			rc = -EINVAL;
-			*why = "F_RESET needs the keys again (F_IN_KEYS/F_OUT_KEYS)";
-		}
-	}
-	if (rc)
-		goto fail;
-	if (m->flow.flags & XS_DP_FLOW_F_RESET) {
-		nf = xsk_flow_new(&m->flow, ks[0], ks[1]);
-		if (!nf) {
-			rc = -ENOMEM;
-			*why = "out of memory";
-			goto fail;
-		}
-		rc = xsk_table_replace(xn, f, nf);
-		if (rc) {
-			*why = "the RTCP port (local port + 1) is in use";
-			RCU_INIT_POINTER(nf->ks[0], NULL);
-			RCU_INIT_POINTER(nf->ks[1], NULL);
-			xsk_flow_free(nf);
-			goto fail;
-		}
-		return 0;
-	}
-	cfg = xsk_cfg_new(&m->flow);
-	if (!cfg) {
-		rc = -ENOMEM;
-		*why = "out of memory";
-		goto fail;
-	}
-	rc = xsk_flow_set_cfg(xn, f, cfg);
-	if (rc) {
-		*why = "the RTCP port (local port + 1) is in use";
-		goto fail;
-	}
-	for (d = 0; d < 2; d++)
-		if (set[d])
-			xsk_flow_set_keys(f, d, ks[d]);
-	return 0;
-fail:
-	kfree(cfg);
-	xsk_keyset_free(ks[0]);
-	xsk_keyset_free(ks[1]);
-	return rc;
 }
 
 static struct xsk_flow *flow_at(struct xsk_net *xn, const struct xs_dp_addr *local,
@@ -213,6 +156,64 @@ static struct xsk_flow *flow_at(struct xsk_net *xn, const struct xs_dp_addr *loc
 	return f;
 }
 
+/*
+ * FLOW_REPLACE: a new configuration, and new keys for each direction whose
+ * keys come in the message or whose suite changes (no keys and the same
+ * suite: they stay), with F_RESET, F_REBIND and F_MARKS, all applied at once
+ * (xsk_flow_update). Another cookie than the flow's is a new owner of the port
+ * (a call whose FLOW_DEL was lost left it): it starts as with F_RESET, so it
+ * inherits no latch, receive state or counters, and with SRTP input it must
+ * bring its own input keys, as xsrelay-dp says.
+ */
+static int op_flow_replace(struct xsk_net *xn, const struct xs_dp_flow_msg *m,
+			   const char **why)
+{
+	struct xsk_flow *f = flow_at(xn, &m->flow.local, why);
+	const u32 fl = m->flow.flags;
+	struct xsk_update u = {
+		.reset = fl & XS_DP_FLOW_F_RESET,
+		.rebind = fl & XS_DP_FLOW_F_REBIND,
+	};
+	int rc = 0, d;
+
+	if (!f)
+		return -ENOENT;
+	if (m->flow.cookie != rcu_dereference_protected(f->cfg,
+							lockdep_is_held(&xn->lock))->wire.cookie) {
+		u.reset = true;
+		if (m->flow.in_suite && !(fl & XS_DP_FLOW_F_IN_KEYS)) {
+			*why = "a new cookie (another call) needs the input keys (F_IN_KEYS)";
+			return -EINVAL;
+		}
+	}
+	for (d = 0; d < 2 && !rc; d++) {
+		const u8 suite = d ? m->flow.out_suite : m->flow.in_suite;
+		const struct xsk_keyset *cur = ks_cur(xn, f, d);
+
+		if (!(fl & (d ? XS_DP_FLOW_F_OUT_KEYS : XS_DP_FLOW_F_IN_KEYS)) && cur &&
+		    cur->suite == suite)
+			continue;
+		u.set[d] = true;
+		u.ks[d] = keyset_for(m, d, &rc, why);
+	}
+	marks_of(m, u.marks);
+	if (!rc) {
+		u.cfg = xsk_cfg_new(&m->flow);
+		if (!u.cfg) {
+			rc = -ENOMEM;
+			*why = "out of memory";
+		}
+	}
+	if (!rc)
+		rc = xsk_flow_update(xn, f, &u, why);
+	if (rc) {
+		kfree(u.cfg);
+		xsk_keyset_free(u.ks[0]);
+		xsk_keyset_free(u.ks[1]);
+	}
+	return rc;
+}
+
 static int op_flow_del(struct xsk_net *xn, const struct xs_dp_flow_ref *r, const char **why)
 {
 	struct xsk_flow *f = flow_at(xn, &r->local, why);
@@ -226,17 +227,15 @@ static int op_flow_del(struct xsk_net *xn, const struct xs_dp_flow_ref *r, const
 static int op_keys_set(struct xsk_net *xn, const struct xs_dp_keys_msg *k, const char **why)
 {
 	struct xsk_flow *f = flow_at(xn, &k->local, why);
-	const struct xsk_keyset *cur;
-	struct xsk_cfg *cfg = NULL, *oc;
-	struct xsk_keyset *ks;
+	struct xsk_update u = { 0 };
+	const struct xsk_cfg *oc;
 	u8 suite;
 	int rc;
 
 	if (!f)
 		return -ENOENT;
-	cur = ks_cur(xn, f, k->dir);
-	rc = xsk_keyset_new(&k->crypto, (cur ? cur->gen : READ_ONCE(f->gen[k->dir])) + 1, cur,
-			    READ_ONCE(f->gen[k->dir]), &ks);
+	u.set[k->dir] = true;
+	rc = xsk_keyset_new(&k->crypto, &u.ks[k->dir]);
 	if (rc) {
 		*why = rc == -EINVAL ? "the SRTP engine refused the keys" : "key setup failed";
 		return rc;
@@ -245,40 +244,51 @@ static int op_keys_set(struct xsk_net *xn, const struct xs_dp_keys_msg *k, const
 	suite = k->dir ? oc->wire.out_suite : oc->wire.in_suite;
 	if (suite != k->crypto.suite) {
 		/* the transform changes: the configuration says so too */
-		cfg = xsk_cfg_new(&oc->wire);
-		if (!cfg) {
-			xsk_keyset_free(ks);
+		u.cfg = xsk_cfg_new(&oc->wire);
+		if (!u.cfg) {
+			xsk_keyset_free(u.ks[k->dir]);
 			*why = "out of memory";
 			return -ENOMEM;
 		}
 		if (k->dir)
-			cfg->wire.out_suite = (u8)k->crypto.suite;
+			u.cfg->wire.out_suite = (u8)k->crypto.suite;
 		else
-			cfg->wire.in_suite = (u8)k->crypto.suite;
+			u.cfg->wire.in_suite = (u8)k->crypto.suite;
 	}
-	xsk_flow_set_keys(f, k->dir, ks);
-	if (cfg)
-		xsk_flow_set_cfg(xn, f, cfg);	/* same mux flags: cannot fail */
-	return 0;
+	rc = xsk_flow_update(xn, f, &u, why);
+	if (rc) {
+		kfree(u.cfg);
+		xsk_keyset_free(u.ks[k->dir]);
+	}
+	return rc;
 }
 
 static void flow_info(struct xsk_net *xn, struct xsk_flow *f, struct xs_dp_flow_info *info)
 {
 	const struct xsk_cfg *cfg = rcu_dereference_protected(f->cfg,
 							      lockdep_is_held(&xn->lock));
+	const struct xs_dp_addr *peer;
 
 	memset(info, 0, sizeof(*info));
 	info->flow = cfg->wire;
 	info->in_keys = ks_cur(xn, f, XS_DP_DIR_IN) != NULL;
 	info->out_keys = ks_cur(xn, f, XS_DP_DIR_OUT) != NULL;
 	spin_lock_bh(&f->lock);
-	if (cfg->wire.src_policy == XS_DP_SRC_LATCH)
-		info->flow.peer = f->latched[XSK_NODE_RTP];
-	info->rtcp_peer = f->latched[XSK_NODE_RTCP];
+	if (cfg->wire.src_policy != XS_DP_SRC_FIXED) {
+		peer = xsk_latched(&cfg->wire, &f->latched[XSK_NODE_RTP]);
+		memset(&info->flow.peer, 0, sizeof(info->flow.peer));
+		if (peer)
+			info->flow.peer = *peer;
+	}
+	peer = xsk_latched(&cfg->wire, &f->latched[XSK_NODE_RTCP]);
+	if (peer)
+		info->rtcp_peer = *peer;
 	info->in_roc = xsk_stream_roc(&f->stream[XS_DP_DIR_IN]);
 	info->out_roc = xsk_stream_roc(&f->stream[XS_DP_DIR_OUT]);
 	info->in_ssrc = f->stream[XS_DP_DIR_IN].ssrc;
 	info->out_ssrc = f->stream[XS_DP_DIR_OUT].ssrc;
+	xsk_stream_marks(&f->stream[XS_DP_DIR_IN], &info->in_marks);
+	xsk_stream_marks(&f->stream[XS_DP_DIR_OUT], &info->out_marks);
 #define XSK_COPY(name, help) info->stats.name = f->cnt[XSK_FCNT_##name];
 	XS_DP_FLOW_COUNTERS(XSK_COPY)
 #undef XSK_COPY

@@ -6,8 +6,9 @@
  * port is checked against the flow's source policy, unprotected with the
  * input keys, protected with the output keys, given new IPv4 or IPv6 and UDP
  * headers (the output's family, whatever the input's) and sent from the hook
- * with ip_local_out()/ip6_local_out(); the hook returns NF_STOLEN (or
- * NF_DROP, counted). UDP to a relay address on a port with neither flow nor
+ * with ip_local_out()/ip6_local_out(), one hop less (TTL or hop limit
+ * decremented, dropped at zero); the hook returns NF_STOLEN (or NF_DROP,
+ * counted). UDP to a relay address on a port with neither flow nor
  * socket is dropped as drop_unknown_port. Anything else is accepted
  * untouched.
  */
@@ -31,18 +32,19 @@
 struct xsk_pkt {
 	u8 family;			/* XS_DP_AF_INET or XS_DP_AF_INET6 */
 	u8 tos;				/* IPv4 TOS or IPv6 traffic class */
+	u8 ttl;				/* TTL or hop limit, already decremented */
 	u16 sport;
 	u16 id;				/* IPv4 id, reused on IPv4 output */
 	unsigned int l3len;		/* 20 or 40 */
 	const u8 *saddr;		/* 4 or 16 bytes, in the skb */
 };
 
-static bool src_matches(const struct xs_dp_addr *peer, const struct xsk_pkt *pk,
-			u16 want_port)
+static void pkt_src(const struct xsk_pkt *pk, struct xs_dp_addr *a)
 {
-	return peer->family == pk->family &&
-	       !memcmp(peer->addr, pk->saddr, pk->family == XS_DP_AF_INET ? 4 : 16) &&
-	       (want_port == 0 || want_port == pk->sport);
+	memset(a, 0, sizeof(*a));
+	a->family = pk->family;
+	a->port = pk->sport;
+	memcpy(a->addr, pk->saddr, pk->family == XS_DP_AF_INET ? 4 : 16);
 }
 
 static unsigned int gdrop(struct xsk_net *xn, unsigned int c)
@@ -51,68 +53,60 @@ static unsigned int gdrop(struct xsk_net *xn, unsigned int c)
 	return NF_DROP;
 }
 
-/* Per-flow part, under f->lock. Returns the SRTP status, or -1 for a drop
- * already counted. On success *len is the new payload length. */
+static int fdrop(struct xsk_flow *f, struct xsk_net *xn, unsigned int c)
+{
+	f->cnt[c]++;
+	xsk_gcount(xn, XSK_GCNT_drop_flow, 1);
+	return -1;
+}
+
+/*
+ * Per-flow part, under f->lock. Returns 0, or -1 for a drop already counted.
+ * On success *len is the new payload length. Only a packet that passed the
+ * source policy and both SRTP steps counts as received (pkts_in, last_rx):
+ * forged or replayed packets and packets from elsewhere must not keep a call
+ * alive. A latch is taken or moved only by such a packet.
+ */
 static int relay_locked(struct xsk_flow *f, const struct xs_dp_flow *w, unsigned int node,
 			const struct xsk_pkt *pk, u8 *pay, u32 *len, u32 room,
 			bool *rtcp, struct xsk_net *xn)
 {
 	const struct xsk_keyset *ks[2];
-	const struct xs_dp_addr *peer;
+	enum xsk_src_verdict v;
+	struct xs_dp_addr src;
 	enum xsk_status st;
-	u16 want_port;
+	const u32 in_len = *len;
 
-	f->cnt[XSK_FCNT_pkts_in]++;
-	f->cnt[XSK_FCNT_bytes_in] += *len;
-	f->last_rx_ns = ktime_get_real_ns();
 	if (!xsk_rtp_classify(pay, *len, node == XSK_NODE_RTCP, rtcp)) {
 		f->cnt[XSK_FCNT_drop_not_rtp]++;
 		xsk_gcount(xn, XSK_GCNT_drop_not_rtp, 1);
 		return -1;
 	}
-	if (*rtcp)
-		f->cnt[XSK_FCNT_rtcp_in]++;
-	if (w->src_policy == XS_DP_SRC_FIXED) {
-		peer = &w->peer;
-		want_port = peer->port;
-		if (want_port && *rtcp && node == XSK_NODE_RTCP)
-			want_port++;
-	} else {
-		peer = &f->latched[*rtcp];
-		want_port = peer->port;
-	}
-	if (peer->family && !src_matches(peer, pk, want_port)) {
-		f->cnt[XSK_FCNT_drop_source]++;
-		xsk_gcount(xn, XSK_GCNT_drop_flow, 1);
-		return -1;
-	}
 	ks[0] = rcu_dereference(f->ks[XS_DP_DIR_IN]);
 	ks[1] = rcu_dereference(f->ks[XS_DP_DIR_OUT]);
-	if (!ks[0] || !ks[1]) {
-		f->cnt[XSK_FCNT_drop_no_keys]++;
-		xsk_gcount(xn, XSK_GCNT_drop_flow, 1);
-		return -1;
-	}
-	xsk_flow_sync_keys(f, XS_DP_DIR_IN, ks[0]);
-	xsk_flow_sync_keys(f, XS_DP_DIR_OUT, ks[1]);
+	pkt_src(pk, &src);
+	v = xsk_src_check(w, &f->latched[*rtcp], &src, *rtcp && node == XSK_NODE_RTCP,
+			  ks[0] && xsk_keys_authenticate(&ks[0]->keys, *rtcp));
+	if (v == XSK_SRC_DROP)
+		return fdrop(f, xn, XSK_FCNT_drop_source);
+	if (!ks[0] || !ks[1])
+		return fdrop(f, xn, XSK_FCNT_drop_no_keys);
 	st = xsk_unprotect(&xsk_kernel_crypto, &ks[0]->keys, &f->stream[XS_DP_DIR_IN],
 			   pay, len, *rtcp);
 	if (st == XSK_OK)
 		st = xsk_protect(&xsk_kernel_crypto, &ks[1]->keys, &f->stream[XS_DP_DIR_OUT],
 				 pay, len, room, *rtcp);
-	if (st != XSK_OK) {
-		f->cnt[xsk_status_counter(st)]++;
-		xsk_gcount(xn, XSK_GCNT_drop_flow, 1);
-		return -1;
-	}
-	if (w->src_policy == XS_DP_SRC_LATCH && !f->latched[*rtcp].family) {
-		struct xs_dp_addr *lat = &f->latched[*rtcp];
-
-		memset(lat, 0, sizeof(*lat));
-		lat->family = pk->family;
-		lat->port = pk->sport;
-		memcpy(lat->addr, pk->saddr, pk->family == XS_DP_AF_INET ? 4 : 16);
-	}
+	if (st != XSK_OK)
+		return fdrop(f, xn, xsk_status_counter(st));
+	if (v == XSK_SRC_LATCH || v == XSK_SRC_RELATCH)
+		f->latched[*rtcp] = src;
+	if (v == XSK_SRC_RELATCH)
+		f->cnt[XSK_FCNT_relatch]++;
+	f->cnt[XSK_FCNT_pkts_in]++;
+	f->cnt[XSK_FCNT_bytes_in] += in_len;
+	if (*rtcp)
+		f->cnt[XSK_FCNT_rtcp_in]++;
+	f->last_rx_ns = ktime_get_real_ns();
 	f->cnt[XSK_FCNT_pkts_out]++;
 	f->cnt[XSK_FCNT_bytes_out] += *len;
 	return 0;
@@ -165,7 +159,7 @@ static int xsk_output_v4(struct xsk_net *xn, struct net *net, struct sk_buff *sk
 	ip = skb_push(skb, sizeof(struct iphdr) + sizeof(struct udphdr));
 	skb_reset_network_header(skb);
 	skb_set_transport_header(skb, sizeof(struct iphdr));
-	xsk_ipv4_rewrite(ip, w, rtcp, len, pk->tos, pk->id);
+	xsk_ipv4_rewrite(ip, w, rtcp, len, pk->tos, pk->id, pk->ttl);
 	xsk_tx_prep(skb, &rt->dst, htons(ETH_P_IP));
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
 	xsk_gcount(xn, XSK_GCNT_tx_pkts, 1);
@@ -209,7 +203,7 @@ static int xsk_output_v6(struct xsk_net *xn, struct net *net, struct sk_buff *sk
 	ip6_flow_hdr(ip6, pk->tos, 0);
 	ip6->payload_len = htons(ulen);
 	ip6->nexthdr = IPPROTO_UDP;
-	ip6->hop_limit = 64;
+	ip6->hop_limit = pk->ttl;
 	ip6->saddr = fl6.saddr;
 	ip6->daddr = fl6.daddr;
 	uh->check = csum_ipv6_magic(&ip6->saddr, &ip6->daddr, ulen, IPPROTO_UDP,
@@ -258,8 +252,10 @@ static unsigned int xsk_relay(struct xsk_net *xn, struct xsk_flow *f, unsigned i
 	room = pay_len + skb_tailroom(skb);
 	len = pay_len;
 
-	w = &rcu_dereference(f->cfg)->wire;
 	spin_lock(&f->lock);
+	/* the configuration the state goes with: a FLOW_REPLACE swaps both at
+	 * once under this lock (xsk_flow_update) */
+	w = &rcu_dereference(f->cfg)->wire;
 	rc = relay_locked(f, w, node, pk, pay, &len, room, &rtcp, xn);
 	spin_unlock(&f->lock);
 	if (rc)
@@ -308,6 +304,10 @@ static unsigned int xsk_relay_v4(struct xsk_net *xn, struct xsk_flow *f, unsigne
 		return gdrop(xn, XSK_GCNT_drop_udp_len);
 	if (uh->check && nf_ip_checksum(skb, state->hook, sizeof(*iph), IPPROTO_UDP))
 		return gdrop(xn, XSK_GCNT_drop_udp_csum);
+	/* forwarded: one hop less; a looping packet dies here */
+	if (iph->ttl <= 1)
+		return gdrop(xn, XSK_GCNT_drop_ttl);
+	pk.ttl = iph->ttl - 1;
 	return xsk_relay(xn, f, node, skb, state, &pk, ulen);
 }
 
@@ -332,6 +332,9 @@ static unsigned int xsk_relay_v6(struct xsk_net *xn, struct xsk_flow *f, unsigne
 	/* a zero UDP checksum is not allowed over IPv6 */
 	if (!uh->check || nf_ip6_checksum(skb, state->hook, sizeof(*ip6), IPPROTO_UDP))
 		return gdrop(xn, XSK_GCNT_drop_udp_csum);
+	if (ip6->hop_limit <= 1)
+		return gdrop(xn, XSK_GCNT_drop_ttl);
+	pk.ttl = ip6->hop_limit - 1;
 	return xsk_relay(xn, f, node, skb, state, &pk, ulen);
 }
 

@@ -194,6 +194,20 @@ void xsk_dir_fill(struct xsk_dir *d, const struct xsk_dir_material *m)
 
 /* ------------------------------------------------------------ streams */
 
+/*
+ * Stream state that outlives packets, the rules of dataplane/srtp/srtp_stream.c
+ * function for function. The one rule: under one key, a send stream never
+ * takes an (SSRC, index) it may have taken before. So
+ *  - a send stream that changes SSRC parks the old SSRC's highest index and
+ *    takes back the parked one when the SSRC returns (every index up to it
+ *    counts as used: a late packet of the old SSRC is refused, never re-sent);
+ *  - a packet is judged against the state its SSRC would take before the
+ *    stream switches to it, so a refused packet switches nothing;
+ *  - the SRTCP index is one counter per send stream that only grows, whatever
+ *    SSRC the RTCP carries (the IV holds the SSRC, so one counter is enough);
+ *  - marks restore as floors: they raise, never lower.
+ */
+
 void xsk_stream_init(struct xsk_stream *s, u16 window)
 {
 	memset(s, 0, sizeof(*s));
@@ -204,9 +218,14 @@ void xsk_stream_init(struct xsk_stream *s, u16 window)
 	s->window = window;
 }
 
-void xsk_stream_set_roc(struct xsk_stream *s, u32 ssrc, u32 roc, u16 seq)
+void xsk_stream_reset(struct xsk_stream *s)
 {
 	xsk_stream_init(s, s->window);
+}
+
+void xsk_stream_set_roc(struct xsk_stream *s, u32 ssrc, u32 roc, u16 seq)
+{
+	xsk_stream_reset(s);
 	s->ssrc = ssrc;
 	s->have_ssrc = 1;
 	s->rtp.index = ((u64)roc << 16) | seq;
@@ -215,6 +234,164 @@ void xsk_stream_set_roc(struct xsk_stream *s, u32 ssrc, u32 roc, u16 seq)
 u32 xsk_stream_roc(const struct xsk_stream *s)
 {
 	return (u32)(s->rtp.index >> 16);
+}
+
+/* Mark every index from floor down as used, in a window whose highest index is
+ * top (top >= floor): bits top - floor .. window - 1, a word at a time (a send
+ * stream does this on every SSRC switch). */
+static void window_floor(u64 *w, u16 window, u64 top, u64 floor)
+{
+	u64 d = top - floor;
+	unsigned int lo, hi, from, bits;
+
+	for (lo = 0; lo < window; lo += 64) {
+		hi = lo + 64u < window ? lo + 64u : window;
+		if (d >= hi)
+			continue;
+		from = d > lo ? (unsigned int)d : lo;
+		bits = hi - from;
+		w[lo / 64] |= (bits == 64 ? ~0ull : (1ull << bits) - 1) << (from - lo);
+	}
+}
+
+static void rtp_raise(struct xsk_rtp_state *st, u16 window, bool fresh, u64 mark)
+{
+	if (fresh || mark > st->index) {
+		st->index = mark;
+		memset(st->window, 0, sizeof(st->window));
+	}
+	window_floor(st->window, window, st->index, mark);
+}
+
+static void rtcp_raise(struct xsk_rtcp_state *st, u16 window, u32 mark)
+{
+	if (mark > st->index) {
+		st->index = mark;
+		memset(st->window, 0, sizeof(st->window));
+	}
+	window_floor(st->window, window, st->index, mark);
+}
+
+void xsk_stream_marks(const struct xsk_stream *s, struct xs_dp_marks *m)
+{
+	unsigned int i;
+
+	memset(m, 0, sizeof(*m));
+	m->rtcp_index = s->rtcp.index;
+	if (s->have_ssrc) {
+		m->ssrc[0].ssrc = s->ssrc;
+		m->ssrc[0].index = s->rtp.index;
+		m->count = 1;
+	}
+	for (i = 0; i < s->nparked && m->count < XSK_SEND_SSRCS; i++)
+		m->ssrc[m->count++] = s->parked[i];
+}
+
+static int parked_find(const struct xsk_stream *s, u32 ssrc)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nparked; i++)
+		if (s->parked[i].ssrc == ssrc)
+			return (int)i;
+	return -1;
+}
+
+/* 0, or why marks cannot be restored onto s: -EINVAL malformed, -ENOSPC
+ * more SSRCs than the stream can remember with its own. */
+static int marks_check(const struct xsk_stream *s, const struct xs_dp_marks *m)
+{
+	unsigned int i, j, room, need = 0;
+
+	if (m->count > XSK_SEND_SSRCS || m->rtcp_index > 0x7fffffffu)
+		return -EINVAL;
+	for (i = 0; i < m->count; i++) {
+		if (m->ssrc[i].index > INDEX_MAX || m->ssrc[i].pad)
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (m->ssrc[j].ssrc == m->ssrc[i].ssrc)
+				return -EINVAL;
+	}
+	room = XSK_SEND_SSRCS - (s->have_ssrc ? 1u : 0u) - s->nparked;
+	for (i = 0; i < m->count; i++) {
+		u32 x = m->ssrc[i].ssrc;
+
+		if ((s->have_ssrc && s->ssrc == x) || parked_find(s, x) >= 0)
+			continue;
+		need++;
+	}
+	return need > room ? -ENOSPC : 0;
+}
+
+int xsk_stream_restore(struct xsk_stream *s, const struct xs_dp_marks *m, bool send)
+{
+	int rc = marks_check(s, m);
+	unsigned int i;
+
+	if (rc)
+		return rc;
+	/* SRTCP: a send stream's index is a counter, a receive stream's a window */
+	if (send)
+		s->rtcp.index = s->rtcp.index > m->rtcp_index ? s->rtcp.index : m->rtcp_index;
+	else
+		rtcp_raise(&s->rtcp, s->window, m->rtcp_index);
+	for (i = 0; i < m->count; i++) {
+		u32 x = m->ssrc[i].ssrc;
+		u64 idx = m->ssrc[i].index;
+		int p;
+
+		if (s->have_ssrc && s->ssrc == x) {
+			rtp_raise(&s->rtp, s->window, false, idx);
+		} else if ((p = parked_find(s, x)) >= 0) {
+			if (idx > s->parked[p].index)
+				s->parked[p].index = idx;
+		} else if (!s->have_ssrc) {
+			s->ssrc = x;
+			s->have_ssrc = 1;
+			rtp_raise(&s->rtp, s->window, true, idx);
+		} else {
+			s->parked[s->nparked].ssrc = x;
+			s->parked[s->nparked].pad = 0;
+			s->parked[s->nparked].index = idx;
+			s->nparked++;
+		}
+	}
+	return 0;
+}
+
+const struct xsk_rtp_state *xsk_ssrc_state(const struct xsk_stream *s, u32 ssrc,
+					   struct xsk_rtp_state *tmp)
+{
+	int p;
+
+	if (s->have_ssrc && s->ssrc == ssrc)
+		return &s->rtp;
+	p = parked_find(s, ssrc);
+	if (p < 0 && s->have_ssrc && s->nparked >= XSK_SEND_SSRCS - 1)
+		return NULL;
+	memset(tmp, 0, sizeof(*tmp));
+	/* a returning SSRC: everything up to its parked index counts as used
+	 * (sent or seen); a new one starts from index 0 with nothing used, as
+	 * libsrtp's does (on receive: its first packet sets the index) */
+	if (p >= 0)
+		rtp_raise(tmp, s->window, true, s->parked[p].index);
+	return tmp;
+}
+
+void xsk_ssrc_switch(struct xsk_stream *s, u32 ssrc, const struct xsk_rtp_state *st)
+{
+	struct xs_dp_ssrc_mark cur = { .ssrc = s->ssrc, .index = s->rtp.index };
+	int p = parked_find(s, ssrc);
+
+	if (p >= 0 && s->have_ssrc)
+		s->parked[p] = cur;	/* the two trade places */
+	else if (p >= 0)
+		s->parked[p] = s->parked[--s->nparked];
+	else if (s->have_ssrc)
+		s->parked[s->nparked++] = cur;
+	s->rtp = *st;
+	s->ssrc = ssrc;
+	s->have_ssrc = 1;
 }
 
 u64 xsk_rtp_index_estimate(const struct xsk_rtp_state *st, u16 seq, s64 *delta)
@@ -404,8 +581,8 @@ static enum xsk_status verify_tag(const struct xsk_crypto_ops *ops, const struct
 static enum xsk_status unprotect_rtp(const struct xsk_crypto_ops *ops, const struct xsk_dir *d,
 				     struct xsk_stream *s, u8 *pkt, u32 *len)
 {
-	static const struct xsk_rtp_state fresh;
-	const struct xsk_rtp_state *cur;
+	const struct xsk_rtp_state *rtp;
+	struct xsk_rtp_state other;
 	enum xsk_status st;
 	u32 hdr, ssrc, auth_len;
 	u8 iv[16], roc[ROC_LEN];
@@ -418,13 +595,15 @@ static enum xsk_status unprotect_rtp(const struct xsk_crypto_ops *ops, const str
 	if (hdr + d->tag_len > *len)
 		return XSK_E_TOO_SHORT;
 	ssrc = rd32(pkt + 8);
-	if (s->have_ssrc && s->ssrc != ssrc)
-		return XSK_E_SSRC_MISMATCH;
-	cur = s->have_ssrc ? &s->rtp : &fresh;
-	index = xsk_rtp_index_estimate(cur, rd16(pkt + 2), &delta);
+	/* per-SSRC state: a parked SSRC is judged against its floor, a new one
+	 * as a fresh stream; the stream switches only for an accepted packet */
+	rtp = xsk_ssrc_state(s, ssrc, &other);
+	if (!rtp)
+		return XSK_E_SSRC_LIMIT;
+	index = xsk_rtp_index_estimate(rtp, rd16(pkt + 2), &delta);
 	if (index >= INDEX_MAX)
 		return XSK_E_INDEX_EXHAUSTED;
-	st = xsk_rtp_replay_check(cur, s->window, delta);
+	st = xsk_rtp_replay_check(rtp, s->window, delta);
 	if (st)
 		return st;
 	auth_len = *len - d->tag_len;
@@ -435,10 +614,8 @@ static enum xsk_status unprotect_rtp(const struct xsk_crypto_ops *ops, const str
 			return st;
 	}
 	/* Authenticated: commit, then decrypt. */
-	if (!s->have_ssrc) {
-		s->ssrc = ssrc;
-		s->have_ssrc = 1;
-	}
+	if (rtp == &other)
+		xsk_ssrc_switch(s, ssrc, &other);
 	xsk_rtp_replay_commit(&s->rtp, s->window, index, delta);
 	if (d->cipher == XSK_CIPHER_AES_CM && auth_len > hdr) {
 		make_iv(iv, d, ssrc, index);
@@ -503,6 +680,8 @@ enum xsk_status xsk_unprotect(const struct xsk_crypto_ops *ops, const struct xsk
 static enum xsk_status protect_rtp(const struct xsk_crypto_ops *ops, const struct xsk_dir *d,
 				   struct xsk_stream *s, u8 *pkt, u32 *len, u32 room)
 {
+	const struct xsk_rtp_state *rtp;
+	struct xsk_rtp_state other;
 	enum xsk_status st;
 	u32 hdr, ssrc;
 	u8 iv[16], roc[ROC_LEN], mac[HMAC_OUT_MAX];
@@ -515,18 +694,20 @@ static enum xsk_status protect_rtp(const struct xsk_crypto_ops *ops, const struc
 	if (*len + d->tag_len > room)
 		return XSK_E_NO_ROOM;
 	ssrc = rd32(pkt + 8);
-	if (!s->have_ssrc || s->ssrc != ssrc) {
-		xsk_stream_init(s, s->window);	/* safe: the SSRC is in the IV */
-		s->ssrc = ssrc;
-		s->have_ssrc = 1;
-	}
-	index = xsk_rtp_index_estimate(&s->rtp, rd16(pkt + 2), &delta);
+	/* per-SSRC state: a returning SSRC is judged against its parked index,
+	 * and the stream switches SSRC only for a packet it sends */
+	rtp = xsk_ssrc_state(s, ssrc, &other);
+	if (!rtp)
+		return XSK_E_SSRC_LIMIT;
+	index = xsk_rtp_index_estimate(rtp, rd16(pkt + 2), &delta);
 	if (index >= INDEX_MAX)
 		return XSK_E_INDEX_EXHAUSTED;
 	/* Never send two packets under one index: that would reuse keystream. */
-	st = xsk_rtp_replay_check(&s->rtp, s->window, delta);
+	st = xsk_rtp_replay_check(rtp, s->window, delta);
 	if (st)
 		return st;
+	if (rtp == &other)
+		xsk_ssrc_switch(s, ssrc, &other);
 	xsk_rtp_replay_commit(&s->rtp, s->window, index, delta);
 	if (d->cipher == XSK_CIPHER_AES_CM && *len > hdr) {
 		make_iv(iv, d, ssrc, index);
@@ -589,6 +770,55 @@ enum xsk_status xsk_protect(const struct xsk_crypto_ops *ops, const struct xsk_k
 
 /* ------------------------------------------------------------ packets */
 
+bool xsk_keys_authenticate(const struct xsk_keys *k, bool rtcp)
+{
+	if (rtcp)
+		return !k->rtcp_plain && k->rtcp.auth != XSK_AUTH_NULL;
+	return !k->rtp_plain && k->rtp.auth != XSK_AUTH_NULL;
+}
+
+static bool same_ip(const struct xs_dp_addr *a, const struct xs_dp_addr *b)
+{
+	return a->family == b->family &&
+	       !memcmp(a->addr, b->addr, a->family == XS_DP_AF_INET ? 4 : 16);
+}
+
+const struct xs_dp_addr *xsk_latched(const struct xs_dp_flow *w, const struct xs_dp_addr *latched)
+{
+	if (!latched->family || w->src_policy == XS_DP_SRC_FIXED)
+		return NULL;
+	if (w->src_policy == XS_DP_SRC_LATCH_IP && !same_ip(&w->peer, latched))
+		return NULL;
+	return latched;
+}
+
+enum xsk_src_verdict xsk_src_check(const struct xs_dp_flow *w, const struct xs_dp_addr *latched,
+				   const struct xs_dp_addr *src, bool rtcp_port,
+				   bool authenticates)
+{
+	u16 port;
+
+	if (w->src_policy == XS_DP_SRC_FIXED) {
+		port = w->peer.port;
+		if (port && rtcp_port)
+			port++;
+		return same_ip(&w->peer, src) && (!port || port == src->port) ?
+		       XSK_SRC_PASS : XSK_SRC_DROP;
+	}
+	/* LATCH_IP: only from the peer's address, whatever the port */
+	if (w->src_policy == XS_DP_SRC_LATCH_IP && !same_ip(&w->peer, src))
+		return XSK_SRC_DROP;
+	latched = xsk_latched(w, latched);
+	if (!latched)
+		return XSK_SRC_LATCH;
+	if (same_ip(latched, src) && latched->port == src->port)
+		return XSK_SRC_PASS;
+	/* a NAT that rebinds: only a packet that proves it holds the key moves the latch */
+	if ((w->flags & XS_DP_FLOW_F_RELATCH) && authenticates)
+		return XSK_SRC_RELATCH;
+	return XSK_SRC_DROP;
+}
+
 bool xsk_rtp_classify(const u8 *pay, u32 len, bool rtcp_port, bool *rtcp)
 {
 	*rtcp = false;
@@ -620,7 +850,7 @@ static u16 csum_fold(u32 sum)
 }
 
 void xsk_ipv4_rewrite(u8 *ip, const struct xs_dp_flow *f, bool rtcp, u32 pay_len,
-		      u8 tos, u16 id)
+		      u8 tos, u16 id, u8 ttl)
 {
 	const u16 add = rtcp && !(f->flags & XS_DP_FLOW_F_RTCP_MUX_OUT) ? 1 : 0;
 	u8 *udp = ip + 20;
@@ -632,7 +862,7 @@ void xsk_ipv4_rewrite(u8 *ip, const struct xs_dp_flow *f, bool rtcp, u32 pay_len
 	wr16(ip + 2, (u16)(28 + pay_len));
 	wr16(ip + 4, id);
 	wr16(ip + 6, 0x4000);	/* DF */
-	ip[8] = 64;
+	ip[8] = ttl;
 	ip[9] = 17;
 	wr16(ip + 10, 0);
 	memcpy(ip + 12, f->out_src.addr, 4);
@@ -658,6 +888,8 @@ unsigned int xsk_status_counter(enum xsk_status st)
 		return XSK_FCNT_replay;
 	case XSK_E_BAD_SUITE:
 		return XSK_FCNT_drop_no_keys;
+	case XSK_E_SSRC_LIMIT:
+		return XSK_FCNT_drop_ssrc_limit;
 	default:
 		return XSK_FCNT_drop_srtp;
 	}

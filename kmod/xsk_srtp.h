@@ -55,14 +55,17 @@ enum xsk_status {
 	XSK_E_NO_ROOM,
 	XSK_E_INDEX_EXHAUSTED,
 	XSK_E_CRYPTO,
-	XSK_E_SSRC_MISMATCH,
+	XSK_E_SSRC_MISMATCH,	/* no longer produced (receive streams keep per-SSRC
+				   state too); the value stays */
+	XSK_E_SSRC_LIMIT,	/* a new SSRC past XSK_SEND_SSRCS under these keys */
 	XSK_STATUS_COUNT
 };
 
 enum xsk_cipher { XSK_CIPHER_NULL = 0, XSK_CIPHER_AES_CM = 1 };
 enum xsk_auth { XSK_AUTH_NULL = 0, XSK_AUTH_HMAC_SHA1 = 1, XSK_AUTH_HMAC_MD5 = 2 };
 
-/* Stream state, as struct xs_srtp_stream. */
+/* Stream state, as struct xs_srtp_stream (dataplane/srtp/srtp_stream.c has
+ * the same rules; docs/kmod.md). */
 struct xsk_rtp_state {
 	u64 index;		/* highest accepted/sent 48-bit index: ROC << 16 | SEQ */
 	u64 window[XSK_MAX_WINDOW / 64];
@@ -74,13 +77,26 @@ struct xsk_rtcp_state {
 	u64 window[XSK_MAX_WINDOW / 64];
 };
 
+/*
+ * Keystream is never reused: a stream keeps, per key, the highest index it
+ * sent (send) or accepted (receive) for each SSRC it has seen (the current
+ * one in rtp, up to XSK_SEND_SSRCS - 1 earlier ones in parked[], whose every
+ * index up to the mark counts as used or seen), and one SRTCP index: on a
+ * send stream a counter that only grows, whatever SSRC the RTCP carries; on a
+ * receive stream one replay window. A packet of another SSRC is judged
+ * against that SSRC's state and switches the stream only once accepted (on
+ * receive: authenticated and no replay). Only new keys start a send stream
+ * from zero. The name XSK_SEND_SSRCS predates receive streams using it.
+ */
+#define XSK_SEND_SSRCS		XS_DP_MARKS_MAX
 struct xsk_stream {
-	u32 ssrc;
+	u32 ssrc;		/* current SSRC (learned from the first packet) */
 	u16 window;
 	u8 have_ssrc;
-	u8 pad;
+	u8 nparked;		/* valid entries in parked[] */
 	struct xsk_rtp_state rtp;
 	struct xsk_rtcp_state rtcp;
+	struct xs_dp_ssrc_mark parked[XSK_SEND_SSRCS - 1];
 };
 
 /* What one direction (SRTP or SRTCP) of a key set does. */
@@ -149,10 +165,39 @@ int xsk_derive(const struct xs_dp_crypto *c, const struct xsk_dir_plan *plan,
 /* Fill the packet-path fields of d from a plan and material (handles apart). */
 void xsk_dir_fill(struct xsk_dir *d, const struct xsk_dir_material *m);
 
-/* Streams. */
+/* Streams (dataplane/srtp/srtp_stream.c, same function for function). */
 void xsk_stream_init(struct xsk_stream *s, u16 window);
+/* Forget the stream's SSRC and state, keep its window: for a RECEIVE stream
+ * (or a send stream whose keys have just changed). */
+void xsk_stream_reset(struct xsk_stream *s);
 void xsk_stream_set_roc(struct xsk_stream *s, u32 ssrc, u32 roc, u16 seq);
 u32 xsk_stream_roc(const struct xsk_stream *s);
+/* The marks (struct xs_dp_marks, the wire's): current SSRC first, then the
+ * parked ones. */
+void xsk_stream_marks(const struct xsk_stream *s, struct xs_dp_marks *m);
+/* Raise the stream to at least the marks (floors: every index up to a mark
+ * counts as used or seen); never lowers anything. Send and receive streams
+ * take every entry alike: a known SSRC is raised, an unknown one becomes
+ * current when the stream has none, else is parked. send says what the SRTCP
+ * mark raises: the send counter (max) or the receive replay window (a
+ * floor). 0; -EINVAL for malformed marks, -ENOSPC when the stream cannot
+ * remember every marked SSRC with its own; the stream is unchanged on an
+ * error. */
+int xsk_stream_restore(struct xsk_stream *s, const struct xs_dp_marks *m, bool send);
+/*
+ * Per-SSRC state, send and receive alike, in two steps so that a refused
+ * packet changes nothing. xsk_ssrc_state: the RTP state a packet of ssrc is
+ * judged against: the stream's own when ssrc is current, else *tmp filled as
+ * ssrc would take it over (a parked SSRC: every index up to its mark used or
+ * seen; a new one: nothing, as a fresh stream); NULL when a new ssrc would be
+ * one more than the stream can remember (XSK_E_SSRC_LIMIT). The stream is not
+ * touched. xsk_ssrc_switch, once the packet is accepted (sent; on receive:
+ * authenticated, no replay): make ssrc current with *st (from
+ * xsk_ssrc_state), parking the SSRC it had at its highest index.
+ */
+const struct xsk_rtp_state *xsk_ssrc_state(const struct xsk_stream *s, u32 ssrc,
+					   struct xsk_rtp_state *tmp);
+void xsk_ssrc_switch(struct xsk_stream *s, u32 ssrc, const struct xsk_rtp_state *st);
 
 /* Index estimation and replay windows (libsrtp's rules). */
 u64 xsk_rtp_index_estimate(const struct xsk_rtp_state *st, u16 seq, s64 *delta);
@@ -172,13 +217,43 @@ enum xsk_status xsk_unprotect(const struct xsk_crypto_ops *ops, const struct xsk
 enum xsk_status xsk_protect(const struct xsk_crypto_ops *ops, const struct xsk_keys *k,
 			    struct xsk_stream *s, u8 *pkt, u32 *len, u32 room, bool rtcp);
 
+/* Does an accepted packet of this kind prove it came from the key holder
+ * (SRTP or SRTCP with a tag)? Only such a packet may move a latch. */
+bool xsk_keys_authenticate(const struct xsk_keys *k, bool rtcp);
+
 /* RTP or RTCP (RFC 5761)? false: neither (dropped as not RTP). */
 bool xsk_rtp_classify(const u8 *pay, u32 len, bool rtcp_port, bool *rtcp);
 
+/* The source a latching flow w is latched to (latched: its RTP or RTCP
+ * latch), or NULL: none, or w is FIXED, or under LATCH_IP a latch from another
+ * address than w's peer (taken under a configuration before the peer moved)
+ * does not count, as xsrelay-dp's dp_flow_latched. */
+const struct xs_dp_addr *xsk_latched(const struct xs_dp_flow *w, const struct xs_dp_addr *latched);
+
+/*
+ * The source policy of a flow (enum xs_dp_src_policy, XS_DP_FLOW_F_RELATCH):
+ * what a packet from src may do, before SRTP. latched: the flow's latch for
+ * this port (RTP or RTCP), family 0 while none; whether it counts is
+ * xsk_latched's to say. rtcp_port: an RTCP packet on the RTCP port (a fixed
+ * peer sends it from its port + 1). authenticates: xsk_keys_authenticate()
+ * for the packet.
+ */
+enum xsk_src_verdict {
+	XSK_SRC_PASS,		/* the fixed peer or the latched source */
+	XSK_SRC_LATCH,		/* nothing latched: latch src once the packet passes SRTP */
+	XSK_SRC_RELATCH,	/* a new source (F_RELATCH): move the latch to src only
+				   if the packet authenticates and is no replay */
+	XSK_SRC_DROP,
+};
+enum xsk_src_verdict xsk_src_check(const struct xs_dp_flow *w, const struct xs_dp_addr *latched,
+				   const struct xs_dp_addr *src, bool rtcp_port,
+				   bool authenticates);
+
 /* Write the IPv4 and UDP headers (28 bytes at ip) for a packet of flow f whose
- * UDP payload of pay_len bytes follows them; checksums computed in full. */
+ * UDP payload of pay_len bytes follows them; checksums computed in full. ttl:
+ * the received packet's TTL (or hop limit) already decremented. */
 void xsk_ipv4_rewrite(u8 *ip, const struct xs_dp_flow *f, bool rtcp, u32 pay_len,
-		      u8 tos, u16 id);
+		      u8 tos, u16 id, u8 ttl);
 
 /* Map an SRTP status to the per-flow counter it counts in (index into the
  * XS_DP_FLOW_COUNTERS list). */

@@ -119,7 +119,9 @@ struct xsk_cfg *xsk_cfg_new(const struct xs_dp_flow *wire)
 	if (!c)
 		return NULL;
 	c->wire = *wire;
-	c->wire.flags &= XS_DP_FLOW_F_RTCP_MUX_IN | XS_DP_FLOW_F_RTCP_MUX_OUT;
+	/* what the packet path reads; the rest acts once, at programming time */
+	c->wire.flags &= XS_DP_FLOW_F_RTCP_MUX_IN | XS_DP_FLOW_F_RTCP_MUX_OUT |
+			 XS_DP_FLOW_F_RELATCH;
 	return c;
 }
 
@@ -143,13 +145,46 @@ struct xsk_flow *xsk_flow_new(const struct xs_dp_flow *wire, struct xsk_keyset *
 	for (d = 0; d < 2; d++) {
 		RCU_INIT_POINTER(f->ks[d], ks[d]);
 		xsk_stream_init(&f->stream[d], ks[d] ? ks[d]->window : 0);
-		if (ks[d] && ks[d]->cmd == XSK_STREAM_SET_ROC)
+		if (!ks[d])
+			continue;
+		if (ks[d]->cmd == XSK_STREAM_SET_ROC)
 			xsk_stream_set_roc(&f->stream[d], ks[d]->ssrc, ks[d]->roc, ks[d]->seq);
-		f->gen[d] = ks[d] ? ks[d]->gen : 0;
 	}
-	if (wire->src_policy == XS_DP_SRC_FIXED)
-		f->latched[XSK_NODE_RTP] = wire->peer;
+	if (out)
+		f->out_kids[0] = out->kid;
 	return f;
+}
+
+/*
+ * Raise a stream to marks (floors, never lower), send and receive alike, one
+ * SSRC at a time: on a live stream that already remembers other SSRCs, all of
+ * them may not fit; those that do not are then refused by the full stream
+ * when they come (XSK_E_SSRC_LIMIT), which is as safe as knowing their marks.
+ * The codec checked the marks, so nothing here can fail.
+ */
+static void stream_raise(struct xsk_stream *s, const struct xs_dp_marks *m, bool send)
+{
+	struct xs_dp_marks one = { .rtcp_index = m->rtcp_index, .count = 1 };
+	unsigned int i;
+
+	if (m->count <= 1) {
+		xsk_stream_restore(s, m, send);
+		return;
+	}
+	for (i = 0; i < m->count; i++) {
+		one.ssrc[0] = m->ssrc[i];
+		xsk_stream_restore(s, &one, send);
+	}
+}
+
+/* FLOW_ADD's marks (NULL: none), on a flow not published yet. */
+void xsk_flow_restore(struct xsk_flow *f, const struct xs_dp_marks *m[2])
+{
+	int d;
+
+	for (d = 0; d < 2; d++)
+		if (m[d])
+			stream_raise(&f->stream[d], m[d], d == XS_DP_DIR_OUT);
 }
 
 /* Never-published flows, or after a grace period. */
@@ -244,31 +279,7 @@ void xsk_table_del(struct xsk_net *xn, struct xsk_flow *f)
 	flow_free_rcu(f);
 }
 
-int xsk_table_replace(struct xsk_net *xn, struct xsk_flow *old, struct xsk_flow *nf)
-{
-	bool want_rtcp = wants_rtcp_node(flow_wire(xn, nf));
-	int i;
-
-	node_keys(nf, flow_wire(xn, nf));
-	/* the RTCP port first, so a refusal leaves everything as it was */
-	if (want_rtcp && !old->node[XSK_NODE_RTCP].in_table &&
-	    node_add(xn, &nf->node[XSK_NODE_RTCP]))
-		return -EADDRINUSE;
-	for (i = 0; i < 2; i++) {
-		struct xsk_node *on = &old->node[i], *nn = &nf->node[i];
-
-		if (!on->in_table || (i == XSK_NODE_RTCP && !want_rtcp))
-			continue;
-		hlist_replace_rcu(&on->hn, &nn->hn);
-		on->in_table = 0;
-		nn->in_table = 1;
-	}
-	node_del(&old->node[XSK_NODE_RTCP]);
-	flow_free_rcu(old);
-	return 0;
-}
-
-int xsk_flow_set_cfg(struct xsk_net *xn, struct xsk_flow *f, struct xsk_cfg *cfg)
+static int flow_set_cfg(struct xsk_net *xn, struct xsk_flow *f, struct xsk_cfg *cfg)
 {
 	struct xsk_cfg *old = rcu_dereference_protected(f->cfg, lockdep_is_held(&xn->lock));
 	bool want_rtcp = wants_rtcp_node(&cfg->wire);
@@ -283,28 +294,107 @@ int xsk_flow_set_cfg(struct xsk_net *xn, struct xsk_flow *f, struct xsk_cfg *cfg
 	return 0;
 }
 
-void xsk_flow_set_keys(struct xsk_flow *f, unsigned int dir, struct xsk_keyset *ks)
+/* Output keys ks were the flow's before others (K1 -> K2 -> K1): a fresh
+ * send stream under them would take indices they have used. */
+static bool out_keys_used(const struct xsk_flow *f, const struct xsk_keyset *ks)
 {
-	struct xsk_keyset *old = rcu_dereference_protected(f->ks[dir], 1);
+	unsigned int i;
 
-	rcu_assign_pointer(f->ks[dir], ks);
-	xsk_keyset_free_rcu(old);
+	if (!ks || !ks->kid)
+		return false;
+	for (i = 1; i < XSK_OUT_KIDS; i++)
+		if (f->out_kids[i] == ks->kid)
+			return true;
+	return false;
 }
 
-/* Packet path, under f->lock: apply a newer keyset's stream command. */
-void xsk_flow_sync_keys(struct xsk_flow *f, unsigned int dir, const struct xsk_keyset *ks)
+/* The output's keys are now ks's: the newest first; plain ones left out (the
+ * send stream keeps its keys' state under them). */
+static void out_kid_note(struct xsk_flow *f, const struct xsk_keyset *ks)
 {
-	struct xsk_stream *s = &f->stream[dir];
-
-	if (ks->gen == f->gen[dir])
+	if (!ks || !ks->kid || f->out_kids[0] == ks->kid)
 		return;
-	if (ks->cmd == XSK_STREAM_RESET) {
-		xsk_stream_init(s, ks->window);
-	} else if (ks->cmd == XSK_STREAM_SET_ROC) {
-		xsk_stream_init(s, ks->window);
-		xsk_stream_set_roc(s, ks->ssrc, ks->roc, ks->seq);
+	memmove(&f->out_kids[1], &f->out_kids[0], sizeof(f->out_kids) - sizeof(f->out_kids[0]));
+	f->out_kids[0] = ks->kid;
+}
+
+/*
+ * Direction d's stream under update u. A receive stream does what it is told:
+ * F_RESET (or another cookie), RESET_STREAM and SET_ROC start it again; new
+ * keys alone, F_REBIND and F_MARKS keep it (its per-SSRC memory takes a new
+ * SSRC, and its ROC survives the party's move). A send stream starts again
+ * exactly under keys other than those its state was made under (whatever the
+ * request's flags: indices under new keys are all unused, and a receiver with
+ * a fresh context for them expects ROC 0), joining at SET_ROC's point when the
+ * keys ask; same or plain keys keep it. Then the marks, as floors.
+ */
+static void stream_update(struct xsk_flow *f, unsigned int d, const struct xsk_update *u)
+{
+	const struct xsk_keyset *ks = u->set[d] ? u->ks[d] : NULL;
+	const u8 cmd = ks ? ks->cmd : XSK_STREAM_KEEP;
+	struct xsk_stream *s = &f->stream[d];
+	bool restart;
+
+	if (d == XS_DP_DIR_OUT) {
+		restart = ks && ks->kid && ks->kid != f->out_kids[0];
+		out_kid_note(f, ks);
+	} else {
+		restart = u->reset || cmd != XSK_STREAM_KEEP;
 	}
-	WRITE_ONCE(f->gen[dir], ks->gen);
+	if (restart) {
+		xsk_stream_init(s, ks ? ks->window : s->window);
+		if (cmd == XSK_STREAM_SET_ROC)
+			xsk_stream_set_roc(s, ks->ssrc, ks->roc, ks->seq);
+	}
+	if (u->marks[d])
+		stream_raise(s, u->marks[d], d == XS_DP_DIR_OUT);
+}
+
+/*
+ * Under xn->lock: apply u to f in one section of f->lock, so that the packet
+ * path sees all of it or none of it: a new configuration and new key sets with
+ * the stream state they go with, marks in place before the next packet is
+ * protected. F_RESET clears counters, the latch and the receive state;
+ * F_REBIND the latch. 0, or with f unchanged: -EINVAL for output keys the
+ * flow had before others, -EADDRINUSE (*why set for both).
+ */
+int xsk_flow_update(struct xsk_net *xn, struct xsk_flow *f, const struct xsk_update *u,
+		    const char **why)
+{
+	struct xsk_keyset *old[2] = { NULL, NULL };
+	int rc = 0, d;
+
+	if (u->set[XS_DP_DIR_OUT] && out_keys_used(f, u->ks[XS_DP_DIR_OUT])) {
+		*why = "output keys already used on this flow: refused, they would reuse keystream";
+		return -EINVAL;
+	}
+	spin_lock_bh(&f->lock);
+	if (u->cfg) {
+		rc = flow_set_cfg(xn, f, u->cfg);
+		if (rc) {
+			*why = "the RTCP port (local port + 1) is in use";
+			goto out;
+		}
+	}
+	for (d = 0; d < 2; d++) {
+		if (!u->set[d])
+			continue;
+		old[d] = rcu_dereference_protected(f->ks[d], lockdep_is_held(&f->lock));
+		rcu_assign_pointer(f->ks[d], u->ks[d]);
+	}
+	for (d = 0; d < 2; d++)
+		stream_update(f, d, u);
+	if (u->reset) {
+		memset(f->cnt, 0, sizeof(f->cnt));
+		f->last_rx_ns = 0;
+	}
+	if (u->reset || u->rebind)
+		memset(f->latched, 0, sizeof(f->latched));
+out:
+	spin_unlock_bh(&f->lock);
+	xsk_keyset_free_rcu(old[0]);
+	xsk_keyset_free_rcu(old[1]);
+	return rc;
 }
 
 /* Under xn->lock: unlink every flow (each takes both its nodes along). */

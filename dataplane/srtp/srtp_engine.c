@@ -8,16 +8,21 @@
  *   unprotect  1. parse, estimate the index, check the replay window (read only)
  *              2. verify tags: one HMAC-SHA1 hash burst (HMAC-MD5 via the job API)
  *              3. commit in packet order: re-check the replay window (two copies
- *                 of a packet in one burst), update ROC and window
+ *                 of a packet in one burst), switch SSRC, update ROC and window
  *              4. decrypt: one AES-CTR cipher burst per key size
  *   protect    5. parse, estimate the send index and commit it, in packet order
  *              6. encrypt: one AES-CTR cipher burst per key size
  *              7. tag: one HMAC-SHA1 hash burst (MD5 via the job API)
  *
  * Tags are verified before anything is decrypted and before any state changes,
- * so a forged or replayed packet changes nothing. If committing an earlier
- * packet of the same stream changes the index a later packet estimates (only
- * across a 2^15 jump inside one burst), the later packet is run again.
+ * so a forged or replayed packet changes nothing. Each RTP packet is judged
+ * against the state of its own SSRC (srtp_stream.c: current, parked or new),
+ * in stage 1 as it is then, in stage 3 as the earlier packets of the burst
+ * left it, so a burst decides what its packets one at a time would. If
+ * committing an earlier packet of the same stream may change what a later one
+ * estimates or is refused for (a 2^15 jump inside one burst, or an SSRC switch
+ * that parks the later packet's SSRC), the later packet, and the stream's
+ * packets after it, run again in a follow-up pass.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -61,8 +66,6 @@ struct xs_srtp_engine {
 	uint16_t list[XS_SRTP_MAX_BURST];
 	uint16_t retry[XS_SRTP_MAX_BURST];
 };
-
-static const struct xs_srtp_stream fresh_stream; /* all zero: a stream before its first packet */
 
 static inline uint16_t be16(const uint8_t *p)
 {
@@ -189,6 +192,18 @@ static inline void make_iv(uint8_t *iv, const struct xs_dir_keys *dk, uint32_t s
 static inline bool dir_is_plain(const struct xs_srtp_keys *k, bool rtcp)
 {
 	return rtcp ? k->rtcp_plain : k->rtp_plain;
+}
+
+/* The RTP state a packet of ssrc is judged against: the stream's own for its
+ * current SSRC (the common case, inline), else what xs_srtp_ssrc_state puts
+ * in *tmp; NULL past the stream's SSRC limit. */
+static inline const struct xs_srtp_rtp_state *rtp_state(const struct xs_srtp_stream *s,
+							uint32_t ssrc,
+							struct xs_srtp_rtp_state *tmp)
+{
+	if (s->have_ssrc && s->ssrc == ssrc)
+		return &s->rtp;
+	return xs_srtp_ssrc_state(s, ssrc, tmp);
 }
 
 /* ---------------------------------------------------------------- prefetching */
@@ -372,8 +387,10 @@ static enum xs_srtp_status unprotect_prepare_rtp(struct xs_srtp_op *op, struct o
 {
 	const struct xs_dir_keys *dk = &keys->rtp;
 	const struct xs_srtp_stream *s = op->in->stream;
+	const struct xs_srtp_rtp_state *rtp;
+	struct xs_srtp_rtp_state other;
 	enum xs_srtp_status st;
-	uint32_t hdr, ssrc;
+	uint32_t hdr;
 
 	st = rtp_header_len(op->pkt, op->len, &hdr);
 	if (st)
@@ -382,15 +399,13 @@ static enum xs_srtp_status unprotect_prepare_rtp(struct xs_srtp_op *op, struct o
 		return XS_SRTP_OK;
 	if (hdr + dk->tag_len > op->len)
 		return XS_SRTP_E_TOO_SHORT;
-	ssrc = be32(op->pkt + 8);
-	if (s->have_ssrc && s->ssrc != ssrc)
-		return XS_SRTP_E_SSRC_MISMATCH;
-	if (!s->have_ssrc)
-		s = &fresh_stream;
-	sc->index = xs_rtp_index_estimate(&s->rtp, be16(op->pkt + 2), &sc->delta);
+	rtp = rtp_state(s, be32(op->pkt + 8), &other);
+	if (!rtp)
+		return XS_SRTP_E_SSRC_LIMIT;
+	sc->index = xs_rtp_index_estimate(rtp, be16(op->pkt + 2), &sc->delta);
 	if (xs_rtp_index_exhausted(sc->index))
 		return XS_SRTP_E_INDEX_EXHAUSTED;
-	st = xs_rtp_replay_check(&s->rtp, op->in->stream->window, sc->delta);
+	st = xs_rtp_replay_check(rtp, s->window, sc->delta);
 	if (st)
 		return st;
 	sc->hdr_len = hdr;
@@ -470,77 +485,108 @@ static void restore_tag(struct xs_srtp_op *op, const struct op_scratch *sc,
 		copy_tag(op->pkt + op->len - dk->tag_len, sc->tag_rx, dk->tag_len);
 }
 
-/* True when committing earlier packets of this burst moved the stream so that
- * this RTP packet now estimates another index than the one its tag was checked
- * with (only across a 2^15 jump inside one burst): it must run again. */
+/* True when committing earlier packets of this burst moved the state of this
+ * RTP packet's SSRC so that it now estimates another index than the one its
+ * tag was checked with (a 2^15 jump inside one burst, or its SSRC parked or
+ * taken back in between): it must run again. A packet whose SSRC no longer
+ * fits is not: unprotect_judge refuses it. */
 static bool rtp_estimate_stale(const struct xs_srtp_op *op, const struct op_scratch *sc)
 {
-	const struct xs_srtp_stream *s = op->in->stream;
+	const struct xs_srtp_rtp_state *rtp;
+	struct xs_srtp_rtp_state other;
 	int64_t delta;
 
-	if (op->rtcp || (s->have_ssrc && s->ssrc != be32(op->pkt + 8)))
-		return false;
-	if (!s->have_ssrc)
-		s = &fresh_stream;
-	return xs_rtp_index_estimate(&s->rtp, be16(op->pkt + 2), &delta) != sc->index;
+	rtp = rtp_state(op->in->stream, be32(op->pkt + 8), &other);
+	return rtp && xs_rtp_index_estimate(rtp, be16(op->pkt + 2), &delta) != sc->index;
 }
 
-/* Stage 3 for one authenticated op, in packet order: the replay window again
- * (an earlier copy in this burst may have taken the index), then the update. */
-static void unprotect_commit(struct xs_srtp_engine *eng, struct xs_srtp_op *op, uint16_t k)
+/* Stage 3, before the tag is compared: the replay check (and the SSRC limit)
+ * against the state the packets before it in the burst left, as a packet on
+ * its own would meet it (an earlier copy may have taken the index, a new SSRC
+ * the last place). Keeps the RTP delta for unprotect_take. */
+static enum xs_srtp_status unprotect_judge(const struct xs_srtp_op *op, struct op_scratch *sc)
+{
+	const struct xs_srtp_stream *s = op->in->stream;
+	const struct xs_srtp_rtp_state *rtp;
+	struct xs_srtp_rtp_state other;
+
+	if (op->rtcp)
+		return xs_rtcp_replay_check(&s->rtcp, s->window, (uint32_t)sc->index);
+	rtp = rtp_state(s, be32(op->pkt + 8), &other);
+	if (!rtp)
+		return XS_SRTP_E_SSRC_LIMIT;
+	xs_rtp_index_estimate(rtp, be16(op->pkt + 2), &sc->delta);
+	return xs_rtp_replay_check(rtp, s->window, sc->delta);
+}
+
+/* Stage 3 for a judged, authenticated op: the stream takes it (an RTP packet
+ * of another SSRC switches the stream to it, parking the current one), and
+ * its IV is made for the decryption. */
+static void unprotect_take(struct xs_srtp_engine *eng, struct xs_srtp_op *op, uint16_t k)
 {
 	struct xs_srtp_stream *s = op->in->stream;
 	struct op_scratch *sc = &eng->sc[k];
 	const struct xs_dir_keys *dk = op->rtcp ? &op->in->keys->rtcp : &op->in->keys->rtp;
 
 	if (op->rtcp) {
-		op->status = xs_rtcp_replay_check(&s->rtcp, s->window, (uint32_t)sc->index);
-		if (op->status == XS_SRTP_OK)
-			xs_rtcp_replay_commit(&s->rtcp, s->window, (uint32_t)sc->index);
+		xs_rtcp_replay_commit(&s->rtcp, s->window, (uint32_t)sc->index);
 	} else {
-		uint32_t ssrc = be32(op->pkt + 8);
-		const struct xs_srtp_stream *cur = s->have_ssrc ? s : &fresh_stream;
-		int64_t delta;
+		const uint32_t ssrc = be32(op->pkt + 8);
+		struct xs_srtp_rtp_state other;
 
-		if (s->have_ssrc && s->ssrc != ssrc) {
-			op->status = XS_SRTP_E_SSRC_MISMATCH;
-		} else {
-			xs_rtp_index_estimate(&cur->rtp, be16(op->pkt + 2), &delta);
-			op->status = xs_rtp_replay_check(&cur->rtp, s->window, delta);
-			if (op->status == XS_SRTP_OK) {
-				if (!s->have_ssrc) {
-					s->ssrc = ssrc;
-					s->have_ssrc = 1;
-				}
-				xs_rtp_replay_commit(&s->rtp, s->window, sc->index, delta);
-			}
-		}
-	}
-	if (op->status != XS_SRTP_OK) {
-		restore_tag(op, sc, dk);
-		sc->encrypt = 0;
-		return;
+		if (!s->have_ssrc || s->ssrc != ssrc) /* judged: it fits */
+			xs_srtp_ssrc_switch(s, ssrc, xs_srtp_ssrc_state(s, ssrc, &other));
+		xs_rtp_replay_commit(&s->rtp, s->window, sc->index, sc->delta);
 	}
 	make_iv(sc->iv, dk, be32(op->pkt + (op->rtcp ? 4 : 8)), sc->index);
 	op->len -= dk->tag_len + (op->rtcp ? SRTCP_TRAILER : 0);
 }
 
-static bool stream_in_work(const struct xs_srtp_op *ops, const uint16_t *work, unsigned n,
-			   const struct xs_srtp_stream *s)
+/* Whether an RTP op of stream s is among the listed ones (before packet k
+ * when k is given: list entries are op indices, in packet order). */
+static bool rtp_of_stream(const struct xs_srtp_op *ops, const uint16_t *list, unsigned n,
+			  const struct xs_srtp_stream *s, unsigned before)
 {
 	for (unsigned i = 0; i < n; i++)
-		if (ops[work[i]].in->stream == s)
+		if (list[i] < before && !ops[list[i]].rtcp && ops[list[i]].in->stream == s)
 			return true;
 	return false;
 }
 
-/* Unprotect the listed ops; those that must run again go to eng->retry. A pass
- * never defers the first packet of a stream, so each pass shrinks the list. */
+/* A refusal that depends on the stream's state, which earlier packets of
+ * the burst may still move. */
+static bool state_refusal(uint8_t status)
+{
+	return status == XS_SRTP_E_REPLAY || status == XS_SRTP_E_TOO_OLD ||
+	       status == XS_SRTP_E_INDEX_EXHAUSTED;
+}
+
+/* The deferred ops, in packet order, become eng->retry. */
+static unsigned defer_to_retry(struct xs_srtp_engine *eng, uint16_t *defer, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && defer[j - 1] > defer[j]; j--) {
+			uint16_t t = defer[j];
+			defer[j] = defer[j - 1];
+			defer[j - 1] = t;
+		}
+	memcpy(eng->retry, defer, n * sizeof(defer[0]));
+	return n;
+}
+
+/*
+ * Unprotect the listed ops; those that must run again go to eng->retry. A
+ * burst decides exactly as its packets one by one would: an RTP packet judged
+ * against a state that earlier packets of its stream may still move (refused
+ * by stage 1, or estimated differently since) is deferred to the next pass,
+ * and with it every later RTP packet of its stream. A pass never defers the
+ * first packet of a stream, so each pass shrinks the list.
+ */
 static unsigned unprotect_pass(struct xs_srtp_engine *eng, struct xs_srtp_op *ops,
 			       const uint16_t *list, unsigned n)
 {
-	uint16_t work[XS_SRTP_MAX_BURST];
-	unsigned nwork = 0, nreq = 0, nretry = 0;
+	uint16_t work[XS_SRTP_MAX_BURST], defer[XS_SRTP_MAX_BURST];
+	unsigned nwork = 0, nreq = 0, ndefer = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t k = list[i];
@@ -555,11 +601,11 @@ static unsigned unprotect_pass(struct xs_srtp_engine *eng, struct xs_srtp_op *op
 		}
 		if (unprotect_prepare(eng, op, k, &nreq)) {
 			work[nwork++] = k;
-		} else if ((op->status == XS_SRTP_E_REPLAY || op->status == XS_SRTP_E_TOO_OLD) &&
-			   !op->rtcp && stream_in_work(ops, work, nwork, op->in->stream)) {
-			/* judged against a state an earlier packet may still move */
+		} else if (!op->rtcp && state_refusal(op->status) &&
+			   (rtp_of_stream(ops, work, nwork, op->in->stream, k) ||
+			    rtp_of_stream(ops, defer, ndefer, op->in->stream, k))) {
 			op->status = XS_SRTP_OK;
-			eng->retry[nretry++] = k;
+			defer[ndefer++] = k;
 		}
 	}
 	run_hashes(eng, ops, nreq);
@@ -569,12 +615,16 @@ static unsigned unprotect_pass(struct xs_srtp_engine *eng, struct xs_srtp_op *op
 		struct op_scratch *sc = &eng->sc[k];
 		const struct xs_dir_keys *dk = op->rtcp ? &op->in->keys->rtcp : &op->in->keys->rtp;
 
-		if (op->status == XS_SRTP_OK && rtp_estimate_stale(op, sc)) {
+		if (op->status == XS_SRTP_OK && !op->rtcp &&
+		    (rtp_of_stream(ops, defer, ndefer, op->in->stream, k) ||
+		     rtp_estimate_stale(op, sc))) {
 			restore_tag(op, sc, dk);
 			sc->encrypt = 0; /* decrypted in the next pass, not this one */
-			eng->retry[nretry++] = k;
+			defer[ndefer++] = k;
 			continue;
 		}
+		if (op->status == XS_SRTP_OK)
+			op->status = unprotect_judge(op, sc);
 		if (op->status == XS_SRTP_OK && dk->auth != XS_AUTH_NULL &&
 		    xs_ct_memcmp(sc->tag_calc, sc->tag_rx, dk->tag_len))
 			op->status = XS_SRTP_E_AUTH;
@@ -583,10 +633,11 @@ static unsigned unprotect_pass(struct xs_srtp_engine *eng, struct xs_srtp_op *op
 			sc->encrypt = 0;
 			continue;
 		}
-		unprotect_commit(eng, op, k);
+		unprotect_take(eng, op, k);
 	}
-	run_ciphers(eng, ops, work, nwork, false);
-	return nretry;
+	if (nwork)
+		run_ciphers(eng, ops, work, nwork, false);
+	return defer_to_retry(eng, defer, ndefer);
 }
 
 /* ---------------------------------------------------------------- protect */
@@ -613,6 +664,8 @@ static enum xs_srtp_status protect_prepare(struct xs_srtp_op *op, struct op_scra
 		sc->encrypt = dk->cipher == XS_CIPHER_AES_CM && sc->enc_len > 0;
 		ssrc = be32(op->pkt + 4);
 	} else {
+		const struct xs_srtp_rtp_state *rtp;
+		struct xs_srtp_rtp_state other;
 		int64_t delta;
 		uint32_t hdr;
 
@@ -622,18 +675,20 @@ static enum xs_srtp_status protect_prepare(struct xs_srtp_op *op, struct op_scra
 		if (op->len + (dk->auth != XS_AUTH_NULL ? dk->tag_len : 0) > op->room)
 			return XS_SRTP_E_NO_ROOM;
 		ssrc = be32(op->pkt + 8);
-		if (!s->have_ssrc || s->ssrc != ssrc) {
-			xs_srtp_stream_reset(s); /* safe: the SSRC is in the IV */
-			s->ssrc = ssrc;
-			s->have_ssrc = 1;
-		}
-		sc->index = xs_rtp_index_estimate(&s->rtp, be16(op->pkt + 2), &delta);
+		/* per-SSRC state: a returning SSRC is judged against its parked index,
+		 * and the stream switches SSRC only for a packet it sends */
+		rtp = rtp_state(s, ssrc, &other);
+		if (!rtp)
+			return XS_SRTP_E_SSRC_LIMIT;
+		sc->index = xs_rtp_index_estimate(rtp, be16(op->pkt + 2), &delta);
 		if (xs_rtp_index_exhausted(sc->index))
 			return XS_SRTP_E_INDEX_EXHAUSTED;
 		/* Never send two packets under one index: that would reuse keystream. */
-		st = xs_rtp_replay_check(&s->rtp, s->window, delta);
+		st = xs_rtp_replay_check(rtp, s->window, delta);
 		if (st)
 			return st;
+		if (rtp == &other)
+			xs_srtp_ssrc_switch(s, ssrc, &other);
 		xs_rtp_replay_commit(&s->rtp, s->window, sc->index, delta);
 		sc->hdr_len = hdr;
 		sc->enc_len = op->len - hdr;

@@ -70,6 +70,23 @@ enum xs_srtp_status xs_rtcp_replay_check(const struct xs_srtp_rtcp_state *st, ui
 					  uint32_t index);
 void xs_rtcp_replay_commit(struct xs_srtp_rtcp_state *st, uint16_t window, uint32_t index);
 
+/*
+ * Per-SSRC state (srtp_stream.c), send and receive alike, in two steps so
+ * that a refused packet changes nothing. xs_srtp_ssrc_state: the RTP state a
+ * packet of ssrc is judged against: the stream's own when ssrc is current,
+ * else *tmp filled as ssrc would take it over (a parked SSRC: every index up
+ * to its mark used or seen; a new one: nothing used, as a fresh stream);
+ * NULL when a new ssrc would be one more than the stream can remember
+ * (XS_SRTP_E_SSRC_LIMIT). The stream is not touched. xs_srtp_ssrc_switch,
+ * once the packet is accepted (sent; on receive: authenticated, not a
+ * replay): make ssrc current with *st (from xs_srtp_ssrc_state), parking the
+ * SSRC it had at its highest index.
+ */
+const struct xs_srtp_rtp_state *xs_srtp_ssrc_state(const struct xs_srtp_stream *s,
+						  uint32_t ssrc, struct xs_srtp_rtp_state *tmp);
+void xs_srtp_ssrc_switch(struct xs_srtp_stream *s, uint32_t ssrc,
+			 const struct xs_srtp_rtp_state *st);
+
 /* intel-ipsec-mb managers (srtp_mgr.c). */
 IMB_MGR *xs_imb_mgr_create(const char **arch_name);
 IMB_MGR *xs_imb_setup_mgr(void);

@@ -241,30 +241,11 @@ enum xs_srtp_suite xs_srtp_keys_suite(const struct xs_srtp_keys *keys)
 	return (enum xs_srtp_suite)keys->suite;
 }
 
-void xs_srtp_stream_init(struct xs_srtp_stream *s, uint16_t window)
+bool xs_srtp_keys_authenticated(const struct xs_srtp_keys *keys, bool rtcp)
 {
-	memset(s, 0, sizeof(*s));
-	if (window == 0)
-		window = XS_SRTP_DEFAULT_WINDOW;
-	if (window > XS_SRTP_MAX_WINDOW)
-		window = XS_SRTP_MAX_WINDOW;
-	s->window = window;
-}
+	const struct xs_dir_keys *dk = rtcp ? &keys->rtcp : &keys->rtp;
 
-void xs_srtp_stream_reset(struct xs_srtp_stream *s)
-{
-	xs_srtp_stream_init(s, s->window);
-}
-
-void xs_srtp_stream_set_roc(struct xs_srtp_stream *s, uint32_t ssrc, uint32_t roc, uint16_t seq)
-{
-	xs_srtp_stream_reset(s);
-	s->ssrc = ssrc;
-	s->have_ssrc = 1;
-	s->rtp.index = ((uint64_t)roc << 16) | seq;
-}
-
-uint32_t xs_srtp_stream_roc(const struct xs_srtp_stream *s)
-{
-	return (uint32_t)(s->rtp.index >> 16);
+	if (rtcp ? keys->rtcp_plain : keys->rtp_plain)
+		return false;
+	return dk->auth != XS_AUTH_NULL;
 }

@@ -39,6 +39,7 @@ static const char *const status_names[XS_SRTP_STATUS_COUNT] = {
 	[XS_SRTP_E_INDEX_EXHAUSTED] = "index_exhausted",
 	[XS_SRTP_E_CRYPTO] = "crypto_error",
 	[XS_SRTP_E_SSRC_MISMATCH] = "ssrc_mismatch",
+	[XS_SRTP_E_SSRC_LIMIT] = "ssrc_limit",
 };
 
 const char *xs_srtp_suite_name(enum xs_srtp_suite suite)

@@ -12,9 +12,9 @@
  *                          live stream is a pointer swap: the stream state stays.
  *
  *   struct xs_srtp_stream  the mutable per-direction state RFC 3711 keeps across
- *                          key changes: SSRC, ROC and highest sequence number,
- *                          replay windows, SRTCP index. Written only by the
- *                          thread that owns the flow.
+ *                          key changes: per SSRC, ROC and highest sequence
+ *                          number and replay window; SRTCP index. Written only
+ *                          by the thread that owns the flow.
  *
  *   struct xs_srtp_engine  per-thread scratch: one IMB_MGR and job arrays. Never
  *                          shared between threads.
@@ -113,9 +113,10 @@ enum xs_srtp_status {
 	XS_SRTP_E_NO_ROOM,        /* buffer has no room for the trailer */
 	XS_SRTP_E_INDEX_EXHAUSTED,/* SRTCP index or ROC would wrap: rekey needed */
 	XS_SRTP_E_CRYPTO,         /* the crypto library refused the job */
-	XS_SRTP_E_SSRC_MISMATCH,  /* unprotect: SSRC differs from the one the stream is
-	                             bound to (a receive stream never rebinds by itself:
-	                             that would reopen its replay window to old packets) */
+	XS_SRTP_E_SSRC_MISMATCH,  /* no longer produced (a receive stream keeps per-SSRC
+	                             state, as a send stream); the value stays */
+	XS_SRTP_E_SSRC_LIMIT,     /* a new SSRC, and the stream already remembers
+	                             XS_SRTP_SEND_SSRCS under these keys */
 	XS_SRTP_STATUS_COUNT
 };
 
@@ -133,13 +134,42 @@ struct xs_srtp_rtcp_state {
 	uint32_t pad;
 	uint64_t window[XS_SRTP_MAX_WINDOW / 64];
 };
+/*
+ * Keystream is never reused (docs/stream-state.md): a stream keeps, per key,
+ * the highest index it sent (send) or accepted (receive) for each SSRC it has
+ * seen (the current one in rtp, up to XS_SRTP_SEND_SSRCS - 1 earlier ones in
+ * parked[], whose every index up to the mark counts as used or seen), and one
+ * SRTCP index: on a send stream a counter that only grows, whatever SSRC the
+ * RTCP carries; on a receive stream one replay window. A packet of another
+ * SSRC is judged against that SSRC's state and switches the stream only once
+ * it is accepted (on receive: authenticated and not a replay), so a returning
+ * SSRC continues where it stopped and its old packets stay refused. Only new
+ * keys (xs_srtp_stream_init by the owner of the keys) start a send stream
+ * from zero. The name of XS_SRTP_SEND_SSRCS predates receive streams using it.
+ */
+#define XS_SRTP_SEND_SSRCS 8
+struct xs_srtp_ssrc_mark {
+	uint32_t ssrc;
+	uint32_t pad;
+	uint64_t index;        /* highest 48-bit index used (send) / accepted (receive) */
+};
 struct xs_srtp_stream {
 	uint32_t ssrc;         /* SSRC the state belongs to (learned from the first packet) */
 	uint16_t window;       /* replay window size in packets */
 	uint8_t have_ssrc;     /* 0 until the first packet is accepted */
-	uint8_t pad;
+	uint8_t nparked;       /* valid entries in parked[] */
 	struct xs_srtp_rtp_state rtp;
 	struct xs_srtp_rtcp_state rtcp;
+	struct xs_srtp_ssrc_mark parked[XS_SRTP_SEND_SSRCS - 1];
+};
+
+/* A stream's marks: what a restarted stream must not go below. Same layout as
+ * the fast-path protocol's struct xs_dp_marks. */
+struct xs_srtp_marks {
+	uint32_t rtcp_index;   /* highest SRTCP index sent / accepted */
+	uint8_t count;         /* valid entries in ssrc[]; ssrc[0] is the current SSRC */
+	uint8_t pad[3];
+	struct xs_srtp_ssrc_mark ssrc[XS_SRTP_SEND_SSRCS];
 };
 
 /* One direction of a transform: whose keys, whose state. keys == NULL means the
@@ -189,18 +219,35 @@ int xs_srtp_keys_create(const struct xs_srtp_policy *policy, struct xs_srtp_keys
 void xs_srtp_keys_free(struct xs_srtp_keys *keys); /* zeroes, then frees; NULL ok */
 size_t xs_srtp_keys_size(void);                    /* bytes one key set occupies */
 enum xs_srtp_suite xs_srtp_keys_suite(const struct xs_srtp_keys *keys);
+/* True when packets of this kind (RTP, or RTCP) under these keys carry a tag
+ * that is checked: only then does a packet that passes prove who sent it. */
+bool xs_srtp_keys_authenticated(const struct xs_srtp_keys *keys, bool rtcp);
 
 /* Stream state. */
 void xs_srtp_stream_init(struct xs_srtp_stream *s, uint16_t window);
-/* Join a stream mid-way: bind the SSRC and take the index of the next packet
+/* Join a stream mid-way: make ssrc current and take the index of the next packet
  * to be roc << 16 | seq. With seq = that packet's sequence number this is what
- * libsrtp 2.5's srtp_set_stream_roc() does (the differential test checks it). */
+ * libsrtp 2.5's srtp_set_stream_roc() does (the differential test checks it).
+ * It resets the stream first (parked SSRCs and the SRTCP index too): on a send
+ * stream, only under keys that have just changed, as xs_srtp_stream_reset. */
 void xs_srtp_stream_set_roc(struct xs_srtp_stream *s, uint32_t ssrc, uint32_t roc, uint16_t seq);
 uint32_t xs_srtp_stream_roc(const struct xs_srtp_stream *s);
-/* Forget the stream's SSRC and state: the next packet that authenticates binds it.
- * A send stream rebinds by itself when the SSRC changes (the IV includes the SSRC,
- * so no keystream is reused); a receive stream only through this call. */
+/* Forget every SSRC and all state, as xs_srtp_stream_init. For a receive stream
+ * (a new owner, F_RESET) or a send stream whose keys have just changed: under
+ * the same keys a send stream must keep every SSRC's state. */
 void xs_srtp_stream_reset(struct xs_srtp_stream *s);
+/* Read the marks (current SSRC first, then the parked ones). */
+void xs_srtp_stream_marks(const struct xs_srtp_stream *s, struct xs_srtp_marks *m);
+/* Raise the stream to at least the marks (floors: every index up to a mark
+ * counts as used or seen); never lowers anything. Send and receive streams
+ * take every entry alike: a known SSRC is raised, an unknown one becomes
+ * current when the stream has none, else is parked. send says what the SRTCP
+ * mark raises: the send counter (max), or the receive replay window (a
+ * floor). Returns 0, or with the stream unchanged: -EINVAL for marks that are
+ * malformed (count above XS_SRTP_SEND_SSRCS, an index past 48 bits,
+ * rtcp_index past 31 bits, an entry's pad not zero, an SSRC twice); -ENOSPC
+ * when the stream cannot remember every SSRC of the marks with its own. */
+int xs_srtp_stream_restore(struct xs_srtp_stream *s, const struct xs_srtp_marks *m, bool send);
 
 /* Engine: one per thread. Returns NULL on failure (errno set). */
 struct xs_srtp_engine *xs_srtp_engine_create(void);

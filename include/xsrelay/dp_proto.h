@@ -2,7 +2,7 @@
 /*
  * The fast-path control protocol: binary messages over a Unix SOCK_SEQPACKET
  * socket between xsrelayd (client) and a fast path (server): xsrelay-dp today,
- * xsrelay.ko later, which takes the same structs. Defined once, here.
+ * xsrelay.ko, which takes the same structs. Defined once, here.
  *
  * Rules (docs/control-protocol.md says them at length):
  *  - One message per datagram: struct xs_dp_hdr, then the body its type names.
@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define XS_DP_MAGIC    0x58534450u /* "XSDP" */
-#define XS_DP_VERSION  1
+#define XS_DP_VERSION  2          /* 2: stream marks, latch policies, REBIND */
 #define XS_DP_MSG_MAX  65536       /* largest datagram either side sends */
 #define XS_DP_DUMP_BATCH 64        /* flow infos per FLOW_INFO message in a dump */
 /*
@@ -132,6 +132,42 @@ struct xs_dp_crypto {
 };
 _Static_assert(sizeof(struct xs_dp_crypto) == 88, "xs_dp_crypto");
 
+/*
+ * Stream marks: how far a direction's SRTP state has gone, so that a fast path
+ * that restarts (or a standby that takes over) never encrypts a (key, SSRC,
+ * index) twice and never accepts a packet it already accepted
+ * (docs/stream-state.md).
+ *
+ *  - Reported in FLOW_INFO for both directions of every flow (FLOW_GET, FLOW_DUMP).
+ *  - Given back in FLOW_ADD/FLOW_REPLACE with XS_DP_FLOW_F_MARKS: they are
+ *    FLOORS. The fast path raises each stream to at least the marks and never
+ *    lowers anything: a mark for an SSRC means "every index up to and including
+ *    this one may have been used" (send) or "accepted" (receive): the stream
+ *    takes index = max(index, mark) with every older index counted as used.
+ *    rtcp_index likewise: the next SRTCP index sent is above it. So a mark that
+ *    is stale or repeated is harmless, and the daemon may add a margin.
+ *  - ssrc[0] is the stream's current SSRC; a stream (send or receive)
+ *    remembers up to XS_DP_MARKS_MAX SSRCs under one key. count 0: none.
+ *  - Marks belong to the keys they were made under: a direction whose keys
+ *    change starts from zero and its marks are not applied (the daemon sends
+ *    none with new keys).
+ */
+#define XS_DP_MARKS_MAX 8
+struct xs_dp_ssrc_mark {
+	uint32_t ssrc;
+	uint32_t pad;
+	uint64_t index;            /* 48-bit RTP packet index: ROC << 16 | SEQ */
+};
+_Static_assert(sizeof(struct xs_dp_ssrc_mark) == 16, "xs_dp_ssrc_mark");
+
+struct xs_dp_marks {
+	uint32_t rtcp_index;       /* highest SRTCP index sent / accepted (31 bits) */
+	uint8_t count;             /* valid entries in ssrc[] */
+	uint8_t pad[3];
+	struct xs_dp_ssrc_mark ssrc[XS_DP_MARKS_MAX];
+};
+_Static_assert(sizeof(struct xs_dp_marks) == 8 + 16 * XS_DP_MARKS_MAX, "xs_dp_marks");
+
 /* Source policy: which packets the flow accepts. */
 enum xs_dp_src_policy {
 	XS_DP_SRC_NONE = 0,    /* invalid on the wire: a zeroed flow is rejected */
@@ -139,6 +175,9 @@ enum xs_dp_src_policy {
 	                          authenticates (or any packet, for plain input);
 	                          then only from that address and port */
 	XS_DP_SRC_FIXED = 2,   /* only from flow.peer (peer.port 0: any port) */
+	XS_DP_SRC_LATCH_IP = 3,/* latch as LATCH, but only a packet from flow.peer's
+	                          IP address (any port): symmetric latching from the
+	                          SDP address; packets from other addresses dropped */
 };
 
 /* flow.flags */
@@ -146,8 +185,17 @@ enum xs_dp_src_policy {
 #define XS_DP_FLOW_F_RTCP_MUX_OUT (1u << 1) /* RTCP leaves to out_dst.port, not +1 */
 #define XS_DP_FLOW_F_IN_KEYS      (1u << 2) /* flow_msg.in carries the input keys */
 #define XS_DP_FLOW_F_OUT_KEYS     (1u << 3) /* flow_msg.out carries the output keys */
-#define XS_DP_FLOW_F_RESET        (1u << 4) /* REPLACE: fresh state and counters */
-#define XS_DP_FLOW_F_ALL          0x1fu
+#define XS_DP_FLOW_F_RESET        (1u << 4) /* REPLACE: fresh counters, latch and
+                                               receive state; the send stream goes
+                                               by its keys (fresh only under new ones) */
+#define XS_DP_FLOW_F_MARKS        (1u << 5) /* flow_msg.in_marks/out_marks apply */
+#define XS_DP_FLOW_F_RELATCH      (1u << 6) /* SRTP input: a packet that authenticates
+                                               and is not a replay, from a new source,
+                                               moves the latch (NAT rebinding) */
+#define XS_DP_FLOW_F_REBIND       (1u << 7) /* REPLACE: forget the latched sources only
+                                               (the party moved: re-INVITE); receive and
+                                               send state (per SSRC) and counters kept */
+#define XS_DP_FLOW_F_ALL          0xffu
 
 /*
  * A flow: packets arriving at the relay's local address and port are checked
@@ -172,13 +220,18 @@ struct xs_dp_flow {
 _Static_assert(sizeof(struct xs_dp_flow) == 96, "xs_dp_flow");
 
 /* FLOW_ADD, FLOW_REPLACE. in/out are read only with F_IN_KEYS/F_OUT_KEYS and
- * must then name flow.in_suite/out_suite; otherwise they are all zero. */
+ * must then name flow.in_suite/out_suite; otherwise they are all zero.
+ * in_marks/out_marks are read only with F_MARKS (all zero otherwise), and
+ * only for a direction that has keys. */
 struct xs_dp_flow_msg {
 	struct xs_dp_flow flow;
 	struct xs_dp_crypto in;
 	struct xs_dp_crypto out;
+	struct xs_dp_marks in_marks;
+	struct xs_dp_marks out_marks;
 };
-_Static_assert(sizeof(struct xs_dp_flow_msg) == 272, "xs_dp_flow_msg");
+_Static_assert(sizeof(struct xs_dp_flow_msg) == 272 + 2 * sizeof(struct xs_dp_marks),
+	       "xs_dp_flow_msg");
 
 /* FLOW_DEL, FLOW_GET */
 struct xs_dp_flow_ref {
@@ -217,7 +270,9 @@ _Static_assert(sizeof(struct xs_dp_keys_msg) == 112, "xs_dp_keys_msg");
 	X(drop_source,    "dropped: source not the fixed or latched peer") \
 	X(drop_srtp,      "dropped: other SRTP errors (length, SSRC, index)") \
 	X(drop_not_rtp,   "dropped: not RTP/RTCP (version, length)") \
-	X(drop_no_route,  "dropped: no neighbour for the destination yet")
+	X(drop_no_route,  "dropped: no neighbour for the destination yet") \
+	X(relatch,        "latched source moved (NAT rebinding, SRTP input)") \
+	X(drop_ssrc_limit,"dropped: a new SSRC past the stream's limit of 8 under one key")
 
 /* Global (per-lcore, summed on read) counters, same scheme:
  * xsrelay_dp_<name>. Append only. */
@@ -250,7 +305,8 @@ _Static_assert(sizeof(struct xs_dp_keys_msg) == 112, "xs_dp_keys_msg");
 	X(nd_rx,            "ICMPv6 ND messages received") \
 	X(nd_reply,         "neighbour advertisements sent") \
 	X(echo_reply,       "ICMP/ICMPv6 echo replies sent") \
-	X(host_other,       "dropped: other traffic to a relay address")
+	X(host_other,       "dropped: other traffic to a relay address") \
+	X(drop_ttl,         "dropped: IP TTL or hop limit exhausted (a media loop)")
 
 #define XS_DP_CNT_FIELD(name, help) uint64_t name;
 #define XS_DP_CNT_ONE(name, help) + 1
@@ -278,9 +334,12 @@ struct xs_dp_flow_info {
 	uint32_t out_ssrc;
 	uint32_t pad2[2];
 	struct xs_dp_flow_stats stats;
+	struct xs_dp_marks in_marks;  /* the input stream's marks (receive) */
+	struct xs_dp_marks out_marks; /* the output stream's marks (send) */
 };
 _Static_assert(sizeof(struct xs_dp_flow_info) == 96 + 20 + 4 + 24 +
-	       sizeof(struct xs_dp_flow_stats), "xs_dp_flow_info");
+	       sizeof(struct xs_dp_flow_stats) + 2 * sizeof(struct xs_dp_marks),
+	       "xs_dp_flow_info");
 
 struct xs_dp_info_batch {
 	uint32_t count;            /* struct xs_dp_flow_info entries that follow */
@@ -322,7 +381,7 @@ _Static_assert(sizeof(struct xs_dp_error) == 120, "xs_dp_error");
 #define XS_DP_STRUCTS(X) \
 	X(hdr) X(addr) X(xsipura) X(crypto) X(flow) X(flow_msg) X(flow_ref) \
 	X(keys_msg) X(flow_stats) X(flow_info) X(info_batch) X(dump_done) \
-	X(global_stats) X(stats) X(error)
+	X(global_stats) X(stats) X(error) X(ssrc_mark) X(marks)
 
 #define XS_DP_SIZE_IDX(s) XS_DP_SIZE_##s,
 enum xs_dp_size_idx { XS_DP_STRUCTS(XS_DP_SIZE_IDX) XS_DP_SIZE_COUNT };

@@ -4,8 +4,11 @@
  * as an SRTP or SRTCP packet, unprotected (and re-encrypted) under fixed keys of
  * every suite. Invariants checked beyond "no crash": a rejected packet leaves its
  * bytes and the stream state unchanged; an accepted one never grows past room.
+ * The receive stream starts knowing 1 to 8 SSRCs (0 current, 1.. parked), so
+ * a packet meets the current, a parked, a new SSRC or the SSRC limit.
  *
- * Input: byte 0 selects suite and RTP/RTCP, the rest is the packet.
+ * Input: byte 0 selects suite and RTP/RTCP (and, with its bits 4-6, how many
+ * SSRCs the stream knows), the rest is the packet.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +20,24 @@
 
 static struct xs_srtp_engine *eng;
 static struct xs_srtp_keys *keys[XS_SUITE_COUNT];
+
+/* A receive stream that has seen SSRCs 0 .. n-1 (0 current), at indices on
+ * both sides of a ROC wrap. */
+static void known_ssrcs(struct xs_srtp_stream *s, unsigned n)
+{
+	struct xs_srtp_marks m;
+
+	memset(&m, 0, sizeof(m));
+	m.count = (uint8_t)n;
+	m.rtcp_index = 100;
+	for (unsigned i = 0; i < n; i++) {
+		m.ssrc[i].ssrc = i;
+		m.ssrc[i].index = (uint64_t)i << 16 | (uint16_t)(65500 + 20 * i);
+	}
+	xs_srtp_stream_init(s, 0);
+	if (xs_srtp_stream_restore(s, &m, false))
+		abort();
+}
 
 static void setup(void)
 {
@@ -54,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(pkt, data + 1, len);
 	memcpy(copy, pkt, len);
-	xs_srtp_stream_init(&in_st, 0);
+	known_ssrcs(&in_st, 1 + ((data[0] >> 4) & 7));
 	xs_srtp_stream_init(&out_st, 0);
 	before = in_st;
 
@@ -73,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* re-encryption into the next suite, for coverage of the protect side */
 	memcpy(pkt, copy, len);
-	xs_srtp_stream_init(&in_st, 0);
+	known_ssrcs(&in_st, 1 + ((data[0] >> 4) & 7));
 	struct xs_srtp_xform out = { keys[(suite + 1) % XS_SUITE_COUNT], &out_st };
 	op = (struct xs_srtp_op){ .pkt = pkt, .len = (uint32_t)len, .room = ROOM - 64,
 				  .in = &in, .out = &out, .rtcp = rtcp };

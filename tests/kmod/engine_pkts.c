@@ -15,6 +15,13 @@
  *       PLAIN_IN, each at most once, and must NOT unprotect under WSPEC/WKEYHEX
  *       (a fresh stream per packet); at least MIN packets. "ok N" or what
  *       failed (exit 1).
+ *   engine_pkts uniq SPEC KEYHEX RECV_IN MIN_RTP MIN_RTCP
+ *       The output of one send stream (RTP and SRTCP mixed, several SSRCs, a
+ *       module reload in between): every packet must unprotect under
+ *       SPEC/KEYHEX, RTP with one receive stream per SSRC (so across a ROC
+ *       wrap the receiver's ROC is the judge), each RTP packet's index above
+ *       every earlier one of its SSRC and each SRTCP index above every earlier
+ *       one: no (SSRC, index) is there twice. At least MIN_RTP and MIN_RTCP.
  *
  * SPEC: sdes80 (AES_CM_128_HMAC_SHA1_80; KEYHEX 60 digits: key 16, salt 14) or
  * xsipura (x-sipura, xs_xsipura_profile_default: AES-128-CM, HMAC-MD5 4-byte
@@ -103,6 +110,17 @@ static void put(FILE *f, const uint8_t *b, uint32_t len)
 
 	fwrite(lb, 1, 2, f);
 	fwrite(b, 1, len, f);
+}
+
+static uint32_t be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The SRTCP tag length of SPEC: 10 for sdes80; x-sipura's default profile 4. */
+static uint32_t srtcp_tag_len(const char *spec)
+{
+	return strcmp(spec, "sdes80") ? 4 : 10;
 }
 
 /* 0 when pkt unprotects under k with stream s (pkt is modified, *len set) */
@@ -232,6 +250,84 @@ static int check(char **a)
 	return 0;
 }
 
+#define UNIQ_SSRCS 16
+
+static int uniq(char **a)
+{
+	static struct rec recv[MAX_PKTS];
+	static struct xs_srtp_stream rs[UNIQ_SSRCS];
+	struct xs_srtp_keys *k = keys_of(a[0], a[1]);
+	struct xs_srtp_stream rtcp;
+	uint32_t ssrcs[UNIQ_SSRCS], last_rtcp = 0;
+	int nr = load(a[2], recv), nrtp = 0, nrtcp = 0, ns = 0;
+
+	if (nr < 0) {
+		printf("cannot read %s\n", a[2]);
+		return 1;
+	}
+	xs_srtp_stream_init(&rtcp, XS_SRTP_MAX_WINDOW);
+	for (int i = 0; i < nr; i++) {
+		uint8_t b[2048];
+		uint32_t len = recv[i].len, ssrc, idx;
+		int is_rtcp = len >= 2 && recv[i].b[1] >= 192 && recv[i].b[1] <= 223, j, st;
+		struct xs_srtp_stream *s = &rtcp;
+		uint64_t before = 0;
+		bool had = false;
+
+		memcpy(b, recv[i].b, len);
+		if (!is_rtcp) {
+			ssrc = len >= 12 ? (uint32_t)b[8] << 24 | b[9] << 16 | b[10] << 8 | b[11] : 0;
+			for (j = 0; j < ns && ssrcs[j] != ssrc; j++)
+				;
+			if (j == ns && ns < UNIQ_SSRCS) {
+				ssrcs[ns] = ssrc;
+				xs_srtp_stream_init(&rs[ns++], XS_SRTP_MAX_WINDOW);
+			}
+			if (j == UNIQ_SSRCS) {
+				printf("packet %d: more than %d SSRCs\n", i, UNIQ_SSRCS);
+				return 1;
+			}
+			s = &rs[j];
+			had = s->have_ssrc;
+			before = s->rtp.index;
+		}
+		st = unprotect(k, s, b, &len, is_rtcp);
+		if (st != XS_SRTP_OK) {
+			printf("%s packet %d (len %u): %s\n", is_rtcp ? "SRTCP" : "RTP", i, recv[i].len,
+			       xs_srtp_status_name((enum xs_srtp_status)st));
+			return 1;
+		}
+		if (is_rtcp) {
+			/* the E flag and index precede the tag */
+			idx = be32_at(recv[i].b + recv[i].len - 4 - srtcp_tag_len(a[0])) & 0x7fffffffu;
+			if (idx <= last_rtcp) {
+				printf("SRTCP packet %d: index %u not above %u\n", i, idx, last_rtcp);
+				return 1;
+			}
+			last_rtcp = idx;
+			nrtcp++;
+		} else {
+			if (had && s->rtp.index <= before) {
+				printf("RTP packet %d: SSRC %#x index %#llx not above %#llx\n", i,
+				       s->ssrc, (unsigned long long)s->rtp.index,
+				       (unsigned long long)before);
+				return 1;
+			}
+			nrtp++;
+		}
+	}
+	if (nrtp < atoi(a[3]) || nrtcp < atoi(a[4])) {
+		printf("only %d RTP and %d SRTCP packets (want %s and %s)\n", nrtp, nrtcp, a[3],
+		       a[4]);
+		return 1;
+	}
+	printf("ok %d RTP (%d SSRCs", nrtp, ns);
+	for (int j = 0; j < ns; j++)
+		printf(", %#x at ROC %u", ssrcs[j], xs_srtp_stream_roc(&rs[j]));
+	printf("), %d SRTCP (last index %u)\n", nrtcp, last_rtcp);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	eng = xs_srtp_engine_create();
@@ -243,7 +339,10 @@ int main(int argc, char **argv)
 		return gen(argv + 2);
 	if (argc == 10 && !strcmp(argv[1], "check"))
 		return check(argv + 2);
+	if (argc == 7 && !strcmp(argv[1], "uniq"))
+		return uniq(argv + 2);
 	fprintf(stderr, "usage: engine_pkts gen SPEC KEY rtp|rtcp N SSRC PLAIN OUT\n"
-			"       engine_pkts check SPEC KEY WSPEC WKEY rtp|rtcp PLAIN RECV MIN\n");
+			"       engine_pkts check SPEC KEY WSPEC WKEY rtp|rtcp PLAIN RECV MIN\n"
+			"       engine_pkts uniq SPEC KEY RECV MIN_RTP MIN_RTCP\n");
 	return 2;
 }

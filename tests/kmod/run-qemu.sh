@@ -4,7 +4,11 @@
 # a static test program, send libsrtp2-made SRTP through the module, and check
 # the relayed packets on the host with libsrtp2. Then xsrelayd (static, with
 # --fast-path kmod) programs the module for an SDES call set up over ng, and the
-# same checks run on what it programmed. Exit 0 when everything passed.
+# same checks run on what it programmed. Last the stream lifecycle (SSRC
+# changes sent and received, a ROC wrap, a module reload restored from marks,
+# REBIND, RESET, output key changes, another cookie, latching, TTL), its output
+# checked on the host with the project's engine: no (SSRC, index) sent twice.
+# Exit 0 when everything passed.
 #
 #   tests/kmod/run-qemu.sh [-k KERNEL_VERSION] [-n PACKETS] [-b BENCH_PACKETS]
 #
@@ -48,8 +52,8 @@ make -s -C "$top/kmod" KDIR="/lib/modules/$kver/build" >"$work/make.log" 2>&1 ||
   { cat "$work/make.log"; exit 1; }
 echo "kmod: building the static test program and srtp_gen"
 gcc -O2 -static -Wall -Wno-deprecated-declarations -I"$top/kmod" -I"$top/include" \
-  -o "$work/kmod_vm_test" "$top/tests/kmod/kmod_vm_test.c" "$top/tests/kmod/xsk_ossl.c" \
-  "$top/kmod/xsk_srtp.c" -lcrypto -lpthread
+  -o "$work/kmod_vm_test" "$top/tests/kmod/kmod_vm_test.c" "$top/tests/kmod/kmod_vm_stream.c" \
+  "$top/tests/kmod/xsk_ossl.c" "$top/kmod/xsk_srtp.c" -lcrypto -lpthread
 echo "kmod: building xsrelayd statically"
 # the daemon's sources as meson lists them (targets xsrelayd, xsrelayd_core,
 # xs_xsipura), so this build never drifts from control/meson.build
@@ -77,7 +81,7 @@ gcc -O2 -o "$work/srtp_gen" "$top/tests/e2e/dataplane/srtp_gen.c" -lsrtp2
 # packets in, and the checks of what comes out
 gcc -O2 -std=gnu11 -D_GNU_SOURCE -DNO_COMPAT_IMB_API_053 -Wall -I"$top/include" \
   -I"$top/dataplane" -I"$top/dataplane/srtp" -o "$work/engine_pkts" "$top/tests/kmod/engine_pkts.c" \
-  "$top"/dataplane/srtp/srtp_{suite,mgr,kdf,keys,replay,engine}.c -lIPSec_MB -lcrypto
+  "$top"/dataplane/srtp/srtp_{suite,mgr,kdf,keys,replay,stream,engine}.c -lIPSec_MB -lcrypto
 for set in "xin_rtp xsipura $keyx rtp" "xin_rtcp xsipura $keyx rtcp" \
            "ain_rtp sdes80 $keya rtp" "ain_rtcp sdes80 $keya rtcp"; do
   read -r f spec key kind <<<"$set"
@@ -122,6 +126,8 @@ if insmod /xsrelay.ko; then echo XSK-LOAD ok; else echo XSK-LOAD failed; fi
 /kmod_vm_test xsd /in.srtp $npkts $keya $keyb \$NA \$NB
 kill \$XSD; wait \$XSD
 kill \$NA \$NB
+# reloads the module: last, with nothing else on /dev/xsrelay
+/kmod_vm_test stream /xsrelay.ko $keya $keyb
 if rmmod xsrelay; then echo XSK-UNLOAD ok; else echo XSK-UNLOAD failed; fi
 dmesg | grep -E 'xsrelay|BUG|WARNING|Oops|RCU' | grep -v 'loading out-of-tree\|module verification'
 poweroff -f
@@ -152,12 +158,14 @@ if res=$(grep -o 'XSRELAY-KMOD-XSD-RESULT: [0-9]* passed, [0-9]* failed' "$work/
 else
   echo "FAIL - no result line from the xsrelayd test in the VM"; fail=$((fail + 1))
 fi
-if res=$(grep -o 'XSRELAY-KMOD-SUITES-RESULT: [0-9]* passed, [0-9]* failed' "$work/console.txt" | tail -1); then
-  pass=$((pass + $(echo "$res" | awk '{print $2}')))
-  fail=$((fail + $(echo "$res" | awk '{print $4}')))
-else
-  echo "FAIL - no result line from the suites test in the VM"; fail=$((fail + 1))
-fi
+for t in SUITES STREAM; do
+  if res=$(grep -o "XSRELAY-KMOD-$t-RESULT: [0-9]* passed, [0-9]* failed" "$work/console.txt" | tail -1); then
+    pass=$((pass + $(echo "$res" | awk '{print $2}')))
+    fail=$((fail + $(echo "$res" | awk '{print $4}')))
+  else
+    echo "FAIL - no result line from the $t test in the VM"; fail=$((fail + 1))
+  fi
+done
 for step in LOAD UNLOAD; do
   if grep -q "XSK-$step ok" "$work/console.txt"; then pass=$((pass + 1));
   else echo "FAIL - module $step"; fail=$((fail + 1)); fi
@@ -171,7 +179,9 @@ import sys
 outs = {"XSK-PKT": open(sys.argv[2] + "/recv.bin", "wb"),
         "XSK-VPKT": open(sys.argv[2] + "/recv_veth.bin", "wb"),
         "XSK-6PKT": open(sys.argv[2] + "/recv_v6.bin", "wb"),
-        "XSK-XPKT": open(sys.argv[2] + "/recv_xsd.bin", "wb")}
+        "XSK-XPKT": open(sys.argv[2] + "/recv_xsd.bin", "wb"),
+        "XSK-ST": open(sys.argv[2] + "/st.bin", "wb"),
+        "XSK-SS": open(sys.argv[2] + "/ss.bin", "wb")}
 for c in ("XS-RTP", "XS-RTCP", "SX-RTP", "SX-RTCP", "SS-RTCP", "MX-RTP", "MX-RTCP"):
     outs["XSK-S-" + c] = open(sys.argv[2] + "/s_" + c + ".bin", "wb")
 for line in open(sys.argv[1], errors="replace"):
@@ -217,5 +227,21 @@ SS-RTCP sdes80 $keyb sdes80 $keya rtcp ain_rtcp SDES SRTCP on port+1 decrypts un
 MX-RTP sdes80 $keyb sdes80 $keya rtp ain_rtp RTCP mux: RTP decrypts under key B, not under key A
 MX-RTCP sdes80 $keyb sdes80 $keya rtcp ain_rtcp RTCP mux: SRTCP on the RTP port decrypts under key B, not under key A
 EOF
+# The stream test's output, one send stream each (key B), every packet from both
+# sides of the module reload: the engine authenticates all of them (per SSRC, at
+# the ROC it has seen), and no (SSRC, index) or SRTCP index comes twice.
+st_n=$(grep -o 'XSK-ST-N [0-9]* [0-9]*' "$work/console.txt" | tail -1 | cut -d' ' -f2-)
+ss_n=$(grep -o 'XSK-SS-N [0-9]*' "$work/console.txt" | tail -1 | cut -d' ' -f2)
+for set in "st ${st_n:-x} plain -> SDES, SSRC A B A C0..C5, ROC wrap, module reload" \
+           "ss ${ss_n:-x} 0 SDES -> SDES, REBIND, RESET"; do
+  read -r f nrtp nrtcp what <<<"$set"
+  out=""
+  if [ "$nrtp" != x ] && out=$("$work/engine_pkts" uniq sdes80 "$keyb" "$work/$f.bin" "$nrtp" "$nrtcp"); then
+    echo "ok   - host: $what: no (SSRC, index) twice, all authenticate (engine): $out"
+    pass=$((pass + 1))
+  else
+    echo "FAIL - host: $what: ${out:-no packets}"; fail=$((fail + 1))
+  fi
+done
 echo "kmod: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -169,6 +169,7 @@ void spa_wav_out_write(struct spa_wav_out *w, const int16_t *pcm, size_t n)
 		fwrite(b, 1, 2, w->f);
 	}
 	w->samples += (uint32_t)n;
+	fflush(w->f); /* a test may read what was heard so far while the call goes on */
 }
 
 void spa_wav_out_close(struct spa_wav_out *w)

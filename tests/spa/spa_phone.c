@@ -12,7 +12,9 @@
  *    using the library's state machines for both roles;
  *  - media: 20 ms PCMU packets from a WAV file (or a tone), protected with the
  *    x-sipura SRTP profile once the handshake is done; received audio goes to
- *    a WAV file.
+ *    a WAV file (flushed as it goes: a test may read it during the call);
+ *  - re-INVITEs in the call: hold and resume (--hold-at, or SIGUSR2), a move
+ *    of the media to another address and port (--move-to, on SIGUSR1).
  *
  * Exit status 0 only if registered (or --no-register), the call was
  * established and, unless --no-secure, the handshake completed and SRTP
@@ -20,6 +22,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -75,8 +78,9 @@ static struct {
 	bool registered;
 	bool established;
 	bool closing;
-	struct tmr tmr_hs, tmr_end, tmr_quit, tmr_guard, tmr_hold;
+	struct tmr tmr_hs, tmr_end, tmr_quit, tmr_guard, tmr_hold, tmr_cmd;
 	unsigned hold_at; /* seconds into the call: re-INVITE sendonly, resume 2 s later */
+	struct sa move_to; /* SIGUSR1: media moves there (port 0: no --move-to) */
 	const char *tls_version; /* SIP over TLS to the proxy: "1.0" (old firmware) or "1.2" */
 	bool held;
 
@@ -92,6 +96,7 @@ static struct {
 
 	/* media */
 	struct udp_sock *rtp;
+	struct sa rtp_laddr;  /* our media address and port: the SDP's c= and m= */
 	struct sa remote_rtp;
 	bool have_remote;
 	struct tmr tmr_rtp;
@@ -286,7 +291,7 @@ static void media_start(void)
 		return;
 	ph.next_tx = tmr_jiffies();
 	tmr_start(&ph.tmr_rtp, 0, rtp_tmr_h, NULL);
-	spa_log("rtp to %J from port %u, ssrc 0x%08x", &ph.remote_rtp, ph.rtp_port, ph.ssrc);
+	spa_log("rtp to %J from %J, ssrc 0x%08x", &ph.remote_rtp, &ph.rtp_laddr, ph.ssrc);
 }
 
 /* Handshake done: one master key and salt both ways, a stream state for each
@@ -329,7 +334,6 @@ static struct mbuf *sdp_make(void)
 static struct mbuf *sdp_make_dir(const char *dir)
 {
 	struct mbuf *mb = mbuf_alloc(512);
-	struct sa la = ph.sip_laddr;
 	uint32_t sid = rand_u32();
 
 	if (!mb)
@@ -344,7 +348,7 @@ static struct mbuf *sdp_make_dir(const char *dir)
 		    "a=rtpmap:0 PCMU/8000\r\n"
 		    "a=ptime:20\r\n"
 		    "a=%s\r\n",
-		    sid, sid, &la, &la, ph.rtp_port, dir);
+		    sid, sid, &ph.sip_laddr, &ph.rtp_laddr, sa_port(&ph.rtp_laddr), dir);
 	mbuf_set_pos(mb, 0);
 	return mb;
 }
@@ -603,6 +607,7 @@ static void end_call(const char *why)
 	tmr_cancel(&ph.tmr_hs);
 	tmr_cancel(&ph.tmr_end);
 	tmr_cancel(&ph.tmr_hold);
+	tmr_cancel(&ph.tmr_cmd);
 	ph.sess = mem_deref(ph.sess); /* sends BYE if the call is up */
 	ph.reg = mem_deref(ph.reg);   /* un-REGISTERs */
 	tmr_start(&ph.tmr_quit, 800, quit_tmr_h, NULL);
@@ -636,6 +641,61 @@ static void hold_tmr_h(void *arg)
 	}
 }
 
+/* The phone moves, as after a new DHCP lease or a roam: its media leaves from
+ * and arrives at a new address and port from now on, announced in a re-INVITE
+ * (the old socket is closed: nothing reaches the phone there any more). */
+static void move_media(void)
+{
+	struct udp_sock *us = NULL;
+	struct mbuf *sdp;
+	int err;
+
+	if (!sa_port(&ph.move_to)) {
+		spa_log("error: SIGUSR1 without --move-to: not moving");
+		return;
+	}
+	err = udp_listen(&us, &ph.move_to, media_recv_h, NULL);
+	if (err) {
+		spa_log("error: cannot move media to %J: %m", &ph.move_to, err);
+		return;
+	}
+	mem_deref(ph.rtp);
+	ph.rtp = us;
+	ph.rtp_laddr = ph.move_to;
+	sdp = sdp_make();
+	err = sdp ? sipsess_modify(ph.sess, sdp) : ENOMEM;
+	mem_deref(sdp);
+	spa_log("media moved to %J; re-INVITE sent%s", &ph.rtp_laddr, err ? " FAILED" : "");
+}
+
+/* Re-INVITEs on a test script's command, when it chooses: SIGUSR1 moves the
+ * media, SIGUSR2 holds the call (and resumes it 2 s later). The handlers only
+ * set a flag, polled here in the established call. */
+static volatile sig_atomic_t sig_move, sig_hold;
+
+static void usr_signal_h(int sig)
+{
+	if (sig == SIGUSR1)
+		sig_move = 1;
+	else
+		sig_hold = 1;
+}
+
+static void cmd_tmr_h(void *arg)
+{
+	(void)arg;
+	if (sig_move) {
+		sig_move = 0;
+		move_media();
+	}
+	if (sig_hold) {
+		sig_hold = 0;
+		ph.held = false;
+		hold_tmr_h(NULL);
+	}
+	tmr_start(&ph.tmr_cmd, 50, cmd_tmr_h, NULL);
+}
+
 static void estab_h(const struct sip_msg *msg, void *arg)
 {
 	(void)msg;
@@ -650,6 +710,7 @@ static void estab_h(const struct sip_msg *msg, void *arg)
 	tmr_start(&ph.tmr_end, ph.duration * 1000ull, end_tmr_h, NULL);
 	if (ph.hold_at)
 		tmr_start(&ph.tmr_hold, ph.hold_at * 1000ull, hold_tmr_h, NULL);
+	tmr_start(&ph.tmr_cmd, 50, cmd_tmr_h, NULL);
 }
 
 static void close_h(int err, const struct sip_msg *msg, void *arg)
@@ -871,6 +932,9 @@ static void usage(void)
 		"               the proxy, whose address is then its TLS port\n"
 		"  --hold-at S  S seconds into the call: re-INVITE a=sendonly (hold), 2 s later\n"
 		"               a=sendrecv (resume)\n"
+		"  --move-to ADDR:PORT  on SIGUSR1 the media moves to ADDR:PORT (a local\n"
+		"               address), announced in a re-INVITE\n"
+		"  SIGUSR2      hold now (re-INVITE a=sendonly), resume 2 s later\n"
 		"  --sip        a concrete local address (it goes into the SDP c= line)\n"
 		"  --no-register  skip REGISTER (e.g. two phones calling each other directly)\n"
 		"  --trace      print every SIP message sent and received\n");
@@ -892,6 +956,7 @@ int main(int argc, char **argv)
 		{ "wav-out", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 't' },
 		{ "hold-at", required_argument, NULL, 'H' },
+		{ "move-to", required_argument, NULL, 'V' },
 		{ "tls", required_argument, NULL, 'L' },
 		{ "no-secure", no_argument, NULL, 'N' },
 		{ "no-register", no_argument, NULL, 'R' },
@@ -899,8 +964,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sip_str = NULL, *proxy = NULL, *bad = NULL;
-	struct sa rtp_la;
+	const char *sip_str = NULL, *proxy = NULL, *bad = NULL, *move_str = NULL;
 	int c, err, rc;
 
 	ph.duration = 5;
@@ -920,6 +984,7 @@ int main(int argc, char **argv)
 		case 'o': ph.wav_out = optarg; break;
 		case 't': ph.duration = (unsigned)atoi(optarg); break;
 		case 'H': ph.hold_at = (unsigned)atoi(optarg); break;
+		case 'V': move_str = optarg; break;
 		case 'L':
 			if (strcmp(optarg, "1.0") && strcmp(optarg, "1.2")) {
 				spa_log("error: --tls takes 1.0 or 1.2");
@@ -992,6 +1057,10 @@ int main(int argc, char **argv)
 			spa_log("error: --sip %s is not ADDR:PORT", sip_str);
 			return 2;
 		}
+		if (move_str && sa_decode(&ph.move_to, move_str, strlen(move_str))) {
+			spa_log("error: --move-to %s is not ADDR:PORT", move_str);
+			return 2;
+		}
 		/* libre's dialog code appends ";lr" to every route itself */
 		re_snprintf(ph.proxy_route, sizeof(ph.proxy_route), "sip:%s%s",
 			    proxy ? proxy : ph.domain, ph.tls_version ? ";transport=tls" : "");
@@ -1023,11 +1092,11 @@ int main(int argc, char **argv)
 	}
 	if (ph.trace)
 		sip_set_trace_handler(ph.sip, trace_h);
-	rtp_la = ph.sip_laddr;
-	sa_set_port(&rtp_la, ph.rtp_port);
-	err = udp_listen(&ph.rtp, &rtp_la, media_recv_h, NULL);
+	ph.rtp_laddr = ph.sip_laddr;
+	sa_set_port(&ph.rtp_laddr, ph.rtp_port);
+	err = udp_listen(&ph.rtp, &ph.rtp_laddr, media_recv_h, NULL);
 	if (err) {
-		spa_log("error: RTP port %J: %m", &rtp_la, err);
+		spa_log("error: RTP port %J: %m", &ph.rtp_laddr, err);
 		return 1;
 	}
 	spa_log("%s %s on %J, rtp %u, proxy %s, srtp engine %s", ph.caller ? "caller" : "callee",
@@ -1051,6 +1120,8 @@ int main(int argc, char **argv)
 	}
 
 	tmr_start(&ph.tmr_guard, 30000, guard_tmr_h, NULL);
+	signal(SIGUSR1, usr_signal_h);
+	signal(SIGUSR2, usr_signal_h);
 	re_main(signal_h);
 
 	media_stats();

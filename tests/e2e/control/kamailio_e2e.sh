@@ -15,15 +15,19 @@
 # legs, the relay's own keys per leg). Each phone plays a tone (alice 440 Hz,
 # the callees 1000 Hz) and records what it hears; each recording must hold the
 # other side's tone. The relay's counters must show the packets relayed, and
-# the ng traffic must be kamailio's.
+# the ng traffic must be kamailio's. What the relay sends to each SDES phone is
+# captured with the SIP around it; srtp-check, holding the keys read from that
+# SIP (sdes_keys.py), proves that no (key, SSRC, index) was protected twice and
+# that an independent receiver accepts every packet.
 #
-# Usage: kamailio_e2e.sh XSRELAY_DP XSRELAYD XSRELAYCTL TONE_PY
+# Usage: kamailio_e2e.sh XSRELAY_DP XSRELAYD XSRELAYCTL TONE_PY SRTP_CHECK PCAP_CAPTURE
 # Needs root, kamailio and baresip; exits 77 (skipped) without them.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/netns.sh
 . "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/netns.sh"
+SDES=$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/sdes_keys.py
 
-DP=$1 XSD=$2 CTL=$3 TONE=$4
+DP=$1 XSD=$2 CTL=$3 TONE=$4 CHECK=$5 CAP=$6
 PY=$(command -v python3)
 e2e_need_sip_peers
 
@@ -193,6 +197,32 @@ call() {
 		>"$TMP/alice.log" 2>&1 || true
 }
 
+# capture NAME NS IFACE RELAY_IP: what the relay sends into NS, and the SIP
+CAPS=
+capture() {
+	ip netns exec "$2" "$CAP" "$3" "$TMP/$1.pcap" "$TMP/$1.ready" \
+		udp and \( src host "$4" or port 5060 \) 2>>"$TMP/capture.log" &
+	PIDS="$PIDS $!"
+	CAPS="$CAPS $!"
+	for _ in $(seq 50); do [ -s "$TMP/$1.ready" ] && return 0; sleep 0.1; done
+	fail "capture $1 did not start"
+}
+stop_captures() {
+	local p
+	for p in $CAPS; do kill -TERM "$p"; done
+	for p in $CAPS; do wait "$p" || fail "a capture failed or lost packets"; done
+	CAPS=
+}
+# srtp_check NAME PARTY_IP RELAY_IP: the relay's output in capture NAME, keyed
+srtp_check() {
+	local keys
+	keys=$("$PY" "$SDES" "$TMP/$1.pcap" "$2") || fail "$1: no SDES dialog of $2 in the capture"
+	echo "srtp-check: the relay's output to $2 ($1)"
+	# shellcheck disable=SC2086 # one option per word
+	"$CHECK" $keys --from "$3" --expect-auth --min 100 "$TMP/$1.pcap" ||
+		fail "$1: srtp-check on the relay's output to $2"
+}
+
 check_call() { # USER CALLEE_DIR
 	local user=$1 heard_a heard_b
 	heard_a=$(ls "$TMP"/alice/rec/*dec*.wav 2>/dev/null | head -1)
@@ -203,16 +233,24 @@ check_call() { # USER CALLEE_DIR
 	"$PY" "$TONE" check "$heard_b" 440 1000 || fail "$user: the callee did not hear alice"
 }
 
+capture plain_to_alice "$NS_A" a0 10.0.0.1
 call plain 8
+stop_captures
 grep -q "Call established\|call established" "$TMP/alice.log" || fail "call 1 not established"
 check_call plain plain
+srtp_check plain_to_alice 10.0.0.2 10.0.0.1
 echo "call 1 (SDES -> plain RTP) through kamailio, xsrelayd, xsrelay-dp: both sides heard"
 grep -q "offer from" "$TMP/xsrelayd.log" || fail "xsrelayd saw no offer"
 grep -q "ended: delete" "$TMP/xsrelayd.log" || fail "kamailio did not delete call 1"
 
+capture srtp_to_alice "$NS_A" a0 10.0.0.1
+capture srtp_to_b2 "$NS_B2" b0 10.0.1.1
 call srtp 8
+stop_captures
 grep -q "Call established\|call established" "$TMP/alice.log" || fail "call 2 not established"
 check_call srtp srtp
+srtp_check srtp_to_alice 10.0.0.2 10.0.0.1
+srtp_check srtp_to_b2 10.0.1.3 10.0.1.1
 grep -c "ended: delete" "$TMP/xsrelayd.log" | grep -qx 2 || fail "call 2 not deleted"
 echo "call 2 (SDES -> SDES, keys per leg) through kamailio, xsrelayd, xsrelay-dp: both sides heard"
 totals=$(ip netns exec "$NS_K" "$CTL" --socket "$TMP/ng.sock" totals) # same netns: the reply socket is abstract

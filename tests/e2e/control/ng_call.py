@@ -6,6 +6,11 @@
       offer from A (10.0.0.2:5000, key A) and answer from B (10.0.1.2:7000, key B),
       direction a -> b; writes OUTDIR/port_a, port_b (the relay ports each side
       sends to) and key_to_a, key_to_b (the relay's keys, hex, from the SDPs)
+  ng_call.py setup-plain NG_PORT KEYHEX_B OUTDIR
+      call e2e-plain: offer from A (10.0.0.2:5000, plain RTP/AVP) to be sent to B as
+      RTP/SAVP, answer from B (10.0.1.2:7000, key B); writes OUTDIR/port_a (where A
+      sends RTP; RTCP goes to the next port) and key_to_b (the relay's key toward
+      B, hex: what B decrypts the relay's SRTP with)
   ng_call.py refused NG_PORT
       a call toward interface c, whose address the fast path does not have: the
       answer is ok with the fast path's refusal as its warning, in the reply and
@@ -15,8 +20,10 @@
       leg's stream relayed at least MIN_PACKETS), the retransmission gets the same
       reply, and the call is gone from the list
   ng_call.py flows NG_PORT         prints the fast path's flow count (statistics)
+  ng_call.py dp-stat NG_PORT NAME...   prints the fast path's global counters NAME...
   ng_call.py orphans NG_PORT       prints xsrelayd's dp_orphans counter
   ng_call.py list NG_PORT          prints the call-ids, one a line
+  ng_call.py delete-only NG_PORT CALL_ID   deletes a call (exit 1 unless ok)
   ng_call.py wait-fast-path NG_PORT SECONDS
       waits until statistics says the fast path is connected (exit 1 if not)
 """
@@ -36,6 +43,17 @@ def sdp(who, addr, port, keyhex):
     return ("v=0\r\no=%s 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
             "m=audio %d RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n"
             "a=sendrecv\r\n" % (who, addr, addr, port, key))
+
+
+def plain_sdp(who, addr, port):
+    return ("v=0\r\no=%s 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+            "m=audio %d RTP/AVP 0\r\na=sendrecv\r\n" % (who, addr, addr, port))
+
+
+def write_out(out, **values):
+    for name, v in values.items():
+        with open(os.path.join(out, name), "w") as f:
+            f.write("%s\n" % v)
 
 
 def relay(sdp_text):
@@ -58,10 +76,23 @@ def main():
                     "to-tag": "B", "sdp": sdp("b", "10.0.1.2", 7000, kb)})
         assert r["result"] == "ok", r
         port_a, key_to_a = relay(r["sdp"])
-        for name, v in (("port_a", port_a), ("port_b", port_b), ("key_to_a", key_to_a),
-                        ("key_to_b", key_to_b)):
-            with open(os.path.join(out, name), "w") as f:
-                f.write("%s\n" % v)
+        write_out(out, port_a=port_a, port_b=port_b, key_to_a=key_to_a, key_to_b=key_to_b)
+    elif cmd == "setup-plain":
+        kb, out = sys.argv[3], sys.argv[4]
+        r = ng.req({"command": "offer", "call-id": "e2e-plain", "from-tag": "A",
+                    "sdp": plain_sdp("a", "10.0.0.2", 5000), "transport-protocol": "RTP/SAVP",
+                    "direction": ["a", "b"], "replace": ["origin"]})
+        assert r["result"] == "ok", r
+        port_b, key_to_b = relay(r["sdp"])
+        r = ng.req({"command": "answer", "call-id": "e2e-plain", "from-tag": "A",
+                    "to-tag": "B", "sdp": sdp("b", "10.0.1.2", 7000, kb)})
+        assert r["result"] == "ok", r
+        assert "a=crypto" not in r["sdp"], r["sdp"]  # A stays plain
+        port_a = int(re.search(r"m=audio (\d+) RTP/AVP ", r["sdp"]).group(1))
+        write_out(out, port_a=port_a, port_b=port_b, key_to_b=key_to_b)
+    elif cmd == "delete-only":
+        r = ng.req({"command": "delete", "call-id": sys.argv[3]})
+        return 0 if r["result"] == "ok" else 1
     elif cmd == "refused":
         r = ng.req({"command": "offer", "call-id": "e2e-refused", "from-tag": "A",
                     "sdp": sdp("a", "10.0.0.2", 5100, "00" * 30),
@@ -92,6 +123,9 @@ def main():
         print("delete: final counters %s, totals %d packets" % (pkts, r["totals"]["packets"]))
     elif cmd == "orphans":
         print(ng.req({"command": "statistics"})["statistics"]["xsrelayd"]["dp_orphans"])
+    elif cmd == "dp-stat":
+        st = ng.req({"command": "statistics"})["statistics"]["fast path"]
+        print(" ".join(str(st[name]) for name in sys.argv[3:]))
     elif cmd == "flows":
         print(ng.req({"command": "statistics"})["statistics"]["fast path"]["flows"])
     elif cmd == "list":

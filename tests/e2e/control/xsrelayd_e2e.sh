@@ -15,12 +15,15 @@
 #   2. kill -9 xsrelayd, start it again: the call is listed (from the store)
 #      and media still flows; then the fast path restarts once more and is
 #      re-programmed from the reloaded state.
+# What the relay sends to A and to B through all of it is captured, and
+# srtp-check (with the keys of the SDPs) proves that no (key, SSRC, index) was
+# protected twice and that an independent receiver accepts every packet.
 #
-# Usage: xsrelayd_e2e.sh XSRELAY_DP XSRELAYD SRTP_GEN DP_E2E_UDP_PY NG_CALL_PY
+# Usage: xsrelayd_e2e.sh XSRELAY_DP XSRELAYD SRTP_GEN DP_E2E_UDP_PY NG_CALL_PY SRTP_CHECK PCAP_CAPTURE
 # Needs root (namespaces); exits 77 (skipped) without it.
 set -euo pipefail
 
-DP=$1 XSD=$2 GEN=$3 UDP=$4 NGC=$5
+DP=$1 XSD=$2 GEN=$3 UDP=$4 NGC=$5 CHECK=$6 CAP=$7
 PY=$(command -v python3)
 N=100
 
@@ -36,16 +39,16 @@ PREFIX=xsde$ID
 TMP=$(mktemp -d /tmp/xsrelayd-e2e.XXXXXX)
 SOCK=$TMP/dp.sock
 NGPORT=22$((ID % 900 + 100))
-DP_PID= XSD_PID=
+DP_PID= XSD_PID= CAP_PIDS=
 
 cleanup() {
 	local rc=$?
 	set +e
-	for p in $XSD_PID $DP_PID; do
+	for p in $CAP_PIDS $XSD_PID $DP_PID; do
 		kill -TERM "$p" 2>/dev/null
 	done
 	sleep 0.3
-	for p in $XSD_PID $DP_PID; do kill -KILL "$p" 2>/dev/null; done
+	for p in $CAP_PIDS $XSD_PID $DP_PID; do kill -KILL "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	for ns in "$NA" "$NR" "$NB"; do ip netns del "$ns" 2>/dev/null; done
 	if [ $rc != 0 ]; then
@@ -158,6 +161,12 @@ start_dp
 start_xsd
 inR "$PY" "$NGC" wait-fast-path "$NGPORT" 5 || fail "xsrelayd did not connect to the fast path"
 inR "$PY" "$NGC" setup "$NGPORT" "$KEY_A" "$KEY_B" "$TMP" || fail "offer/answer"
+# what the relay sends to each party, for srtp-check
+ip netns exec "$NA" "$CAP" "$A0" "$TMP/to_a.pcap" "$TMP/cap_a.ready" udp and src host 10.0.0.1 &
+CAP_PIDS=$!
+ip netns exec "$NB" "$CAP" "$B0" "$TMP/to_b.pcap" "$TMP/cap_b.ready" udp and src host 10.0.1.1 &
+CAP_PIDS="$CAP_PIDS $!"
+wait_file "$TMP/cap_a.ready"; wait_file "$TMP/cap_b.ready"
 round "call"
 # an address the fast path does not have: the answer says so, the call stays
 inR "$PY" "$NGC" refused "$NGPORT" || fail "a refused flow is not reported in the answer"
@@ -189,6 +198,15 @@ start_dp
 wait_reprogrammed 3
 sleep 0.5
 round "both restarted"
+for p in $CAP_PIDS; do kill -TERM "$p"; done
+for p in $CAP_PIDS; do wait "$p" || fail "a capture failed or lost packets"; done
+CAP_PIDS=
+for to in a b; do
+	echo "srtp-check: the relay's output to ${to^^}, four rounds"
+	"$CHECK" --key "10.0.0.2:5000=AES_CM_128_HMAC_SHA1_80:$(cat "$TMP/key_to_a")" \
+		--key "10.0.1.2:7000=AES_CM_128_HMAC_SHA1_80:$(cat "$TMP/key_to_b")" --expect-auth \
+		--min $((4 * (N - 20))) "$TMP/to_$to.pcap" || fail "srtp-check (to ${to^^})"
+done
 # the delete's reply carries the flows' final counters (read in the same
 # pipelined exchange that removes them); the last fast path saw one round
 inR "$PY" "$NGC" delete "$NGPORT" $((N - 20)) || fail "delete reply without final counters"

@@ -14,13 +14,16 @@
 # real control socket. No static neighbour entries anywhere: A resolves the
 # relay by ARP/ND (the relay answers), and the relay resolves B itself: B never
 # sends it anything first, and a packet socket in B sees the relay's ARP request
-# and Neighbor Solicitation. Ends with SIGTERM and a clean exit of the relay.
+# and Neighbor Solicitation. Everything the relay sends to B is captured there
+# and srtp-check proves no (key, SSRC, index) was protected twice and that an
+# independent receiver accepts every packet. Ends with SIGTERM and a clean exit
+# of the relay.
 #
-# Usage: dp_e2e.sh XSRELAY_DP DP_E2E_CTL SRTP_GEN DP_E2E_UDP_PY
+# Usage: dp_e2e.sh XSRELAY_DP DP_E2E_CTL SRTP_GEN DP_E2E_UDP_PY SRTP_CHECK PCAP_CAPTURE
 # Needs root (namespaces); exits 77 (skipped) without it.
 set -euo pipefail
 
-DP=$1 CTL=$2 GEN=$3 UDP=$4
+DP=$1 CTL=$2 GEN=$3 UDP=$4 CHECK=$5 CAP=$6
 PY=$(command -v python3)
 N=200
 
@@ -35,12 +38,12 @@ A0=xea0-$ID R0=xer0-$ID R1=xer1-$ID B0=xeb0-$ID
 PREFIX=xse2e$ID
 TMP=$(mktemp -d /tmp/xsrelay-e2e.XXXXXX)
 SOCK=$TMP/dp.sock
-DP_PID= BG_PIDS=
+DP_PID= BG_PIDS= CAP_PID=
 
 cleanup() {
 	local rc=$?
 	set +e
-	for p in $BG_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $BG_PIDS $CAP_PID; do kill "$p" 2>/dev/null; done
 	if [ -n "$DP_PID" ] && kill -0 "$DP_PID" 2>/dev/null; then
 		kill -TERM "$DP_PID"
 		for _ in $(seq 50); do kill -0 "$DP_PID" 2>/dev/null || break; sleep 0.1; done
@@ -122,14 +125,20 @@ KEY_D=4e5c4d1b8a2e0f3d6c7b9a8f1e2d3c4b5a69788796a5b4c3d2e1f0a1b2c3
 "$GEN" gen 80 "$KEY_C" $N 0x55667788 "$TMP/plain6" "$TMP/srtp6"
 
 # ------------------------------------------------------------ traffic
+ip netns exec "$NB" "$CAP" "$B0" "$TMP/to_b.pcap" "$TMP/ready.cap" \
+	udp and \( src host 10.0.1.1 or src host 2001:db8:b::1 \) & CAP_PID=$!
 inB "$PY" "$UDP" watch "$B0" "$TMP/watch" "$TMP/ready.w" & BG_PIDS="$BG_PIDS $!"
 inB "$PY" "$UDP" recv 10.0.1.2 7000 "$TMP/recv4" "$TMP/ready.4" $N 20 & R4=$!
 inB "$PY" "$UDP" recv 2001:db8:b::2 7100 "$TMP/recv6" "$TMP/ready.6" $N 20 & R6=$!
-wait_file "$TMP/ready.w"; wait_file "$TMP/ready.4"; wait_file "$TMP/ready.6"
+wait_file "$TMP/ready.cap"; wait_file "$TMP/ready.w"; wait_file "$TMP/ready.4"
+wait_file "$TMP/ready.6"
 
 inA "$PY" "$UDP" send 10.0.0.2 5000 10.0.0.1 4000 "$TMP/srtp4" 3
 inA "$PY" "$UDP" send 2001:db8:a::2 5100 2001:db8:a::1 4100 "$TMP/srtp6" 3
 wait $R4 $R6
+kill -TERM $CAP_PID
+wait $CAP_PID || fail "the capture in B failed or lost packets"
+CAP_PID=
 
 # ------------------------------------------------------------ checks
 "$CTL" "$SOCK" stats >"$TMP/stats"
@@ -151,6 +160,10 @@ for fam in 4 6; do
 	"$GEN" check $suite_b "$key_b" 80 "$key_a" "$TMP/plain$fam" "$TMP/recv$fam" "$out" ||
 		fail "IPv$fam: re-encrypted stream"
 done
+echo "--- srtp-check (the relay's output to B)"
+"$CHECK" --key "10.0.1.2:7000=AES_CM_128_HMAC_SHA1_80:$KEY_B" \
+	--key "[2001:db8:b::2]:7100=AES_CM_128_HMAC_SHA1_32:$KEY_D" --expect-auth \
+	--min $((2 * N - 40)) "$TMP/to_b.pcap" || fail "srtp-check"
 [ "$(stat_of drop_udp_csum "$TMP/stats")" = 0 ] || fail "UDP checksum drops"
 [ "$(stat_of arp_reply "$TMP/stats")" -ge 1 ] || fail "the relay answered no ARP request"
 [ "$(stat_of nd_reply "$TMP/stats")" -ge 1 ] || fail "the relay answered no Neighbor Solicitation"

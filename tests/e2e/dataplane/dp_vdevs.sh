@@ -17,12 +17,13 @@
 #   the relay's ARP reply and every one of the 20 packets exactly once,
 #   addressed to the peer's learned MAC and decrypting under key B to the
 #   original (srtp_gen check); every later pass of the loop is counted as
-#   replays on the flow.
+#   replays on the flow; srtp-check proves from the output capture that no
+#   index was protected twice (a replay re-encrypted would be).
 #
-# Usage: dp_vdevs.sh XSRELAY_DP DP_E2E_CTL SRTP_GEN
+# Usage: dp_vdevs.sh XSRELAY_DP DP_E2E_CTL SRTP_GEN SRTP_CHECK
 set -euo pipefail
 
-DP=$1 CTL=$2 GEN=$3
+DP=$1 CTL=$2 GEN=$3 CHECK=$4
 PY=$(command -v python3)
 PREFIX=xsdpvd$$
 TMP=$(mktemp -d /tmp/xsrelay-dpvd.XXXXXX)
@@ -208,4 +209,6 @@ EOF
 "$GEN" check 80 "$KEY_B" 80 "$KEY_A" "$TMP/plain" "$TMP/recv" $N ||
 	fail "net_pcap: relayed packets do not decrypt under key B"
 [ "$(wc -c <"$TMP/recv")" -gt 0 ] || fail "net_pcap: nothing relayed"
+"$CHECK" --key "10.0.1.2:7000=AES_CM_128_HMAC_SHA1_80:$KEY_B" --expect-auth --min $N \
+	"$TMP/out1.pcap" || fail "net_pcap: srtp-check on the output capture"
 echo PASS

@@ -21,7 +21,10 @@
 # Captures on both legs check that media is SRTP: on the SPA leg the payload,
 # decoded as audio, is noise once the handshake is done (and the tone before);
 # on the SDES leg every packet decrypts (libsrtp2) under the key in the SDP the
-# relay gave baresip and not under baresip's own.
+# relay gave baresip and not under baresip's own. Pcap captures of what the relay
+# sends on both legs go to srtp-check: no (key, SSRC, index) protected twice, and
+# on the SDES leg an independent receiver (keys from the SIP) accepts every packet.
+# (srtp-check and pcap-capture are found next to SRTP_GEN in the build tree.)
 #
 # Usage: spa_e2e.sh test|demo XSRELAY_DP XSRELAYD XSRELAY_SIP XSRELAY_MC SPA_PHONE TONE_PY
 #                   SRTP_GEN CAPTURE_PY
@@ -35,6 +38,9 @@ MODE=$1
 DP=$(realpath "$2") XSD=$(realpath "$3") SIP=$(realpath "$4") MC=$(realpath "$5")
 PHONE=$(realpath "$6") TONE=$(realpath "$7") GEN=$(realpath "$8") CAP=$(realpath "$9")
 PY=$(command -v python3)
+TOOLS=$(dirname "$GEN")/../../tools
+CHECK=$TOOLS/srtp-check PCAP=$TOOLS/pcap-capture
+SDES=$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/sdes_keys.py
 e2e_need_sip_peers
 
 ID=$$
@@ -225,12 +231,18 @@ phone() { # ID MODE [TARGET] ... extra args
 start_captures() {
 	stop_captures
 	rm -f "$TMP/cap_spa" "$TMP/cap_b"
+	rm -f "$TMP"/pcap_*
 	ip netns exec "$NS_S" "$PY" "$CAP" capture s0 "$TMP/cap_spa" & CAPS="$!"
 	ip netns exec "$NS_B" "$PY" "$CAP" capture b0 "$TMP/cap_b" & CAPS="$CAPS $!"
+	ip netns exec "$NS_S" "$PCAP" s0 "$TMP/pcap_spa" "$TMP/pcap_spa.ready" udp and src host 10.0.0.1 &
+	CAPS="$CAPS $!"
+	ip netns exec "$NS_B" "$PCAP" b0 "$TMP/pcap_b" "$TMP/pcap_b.ready" \
+		udp and \( src host 10.0.1.1 or port 5060 \) & CAPS="$CAPS $!"
 	PIDS="$PIDS $CAPS"
-	# the capture writes its file once its socket is open: wait for both
+	# the captures write their files once their sockets are open: wait for all
 	for _ in $(seq 100); do
-		[ -e "$TMP/cap_spa" ] && [ -e "$TMP/cap_b" ] && break
+		[ -e "$TMP/cap_spa" ] && [ -e "$TMP/cap_b" ] && [ -e "$TMP/pcap_spa.ready" ] &&
+			[ -e "$TMP/pcap_b.ready" ] && break
 		sleep 0.05
 	done
 	sleep 0.1
@@ -255,6 +267,16 @@ check_legs() { # CALL
 	# shellcheck disable=SC2086
 	"$GEN" decrypts $relay $baresip "$TMP/sdes_leg" 100 ||
 		fail "$1: the SDES leg does not decrypt under the key of its SDP"
+	local keys
+	keys=$("$PY" "$SDES" "$TMP/pcap_b" 10.0.1.7) || fail "$1: no SDES exchange of baresip captured"
+	echo "$1, srtp-check on the SDES leg (relay -> baresip):"
+	# shellcheck disable=SC2086 # one option per word
+	"$CHECK" $keys --from 10.0.1.1 --expect-auth --min 100 "$TMP/pcap_b" ||
+		fail "$1: srtp-check on the SDES leg"
+	# RTP only (the phone's port): x-sipura's SRTCP trailer is not RFC 3711's for sure
+	echo "$1, srtp-check on the SPA leg (relay -> phone, RTP, no key):"
+	"$CHECK" --from 10.0.0.1 --to 10.0.0.2:20000 --min 100 "$TMP/pcap_spa" ||
+		fail "$1: srtp-check on the SPA leg"
 }
 heard() { # CALL BARESIP_HEARS SPA_HEARS
 	local heard_b

@@ -21,7 +21,11 @@
  * - a flood on one flow mixing all of the above, sent as whole RX bursts
  *   interleaved with a second flow's stream: every flooded packet is dropped
  *   and counted, and the second flow relays every packet, in order, with
- *   zero drops on its counters.
+ *   zero drops on its counters;
+ * - a spray of plain RTP-looking and forged SRTP packets over the whole port
+ *   range, before and after the parties' first packets: an SRTP flow and a
+ *   plain LATCH_IP flow latch nothing from it, relay nothing, and count none
+ *   of it as received (pkts_in, last_rx: a dead call is not kept alive).
  *
  * Bursts go in with one rte_ring_enqueue_bulk, so up to DP_BURST frames are
  * in front of the worker together (one rx_burst).
@@ -408,7 +412,9 @@ static void t_truncated_and_lengths(void **s)
 		assert_int_equal(now.stats.drop_not_rtp - info.stats.drop_not_rtp, 1);
 		assert_int_equal(flow_drops(&now.stats) - flow_drops(&info.stats), 5);
 		assert_int_equal(now.stats.pkts_out, info.stats.pkts_out);
-		assert_int_equal(now.stats.pkts_in - info.stats.pkts_in, 5);
+		/* refused packets are not "received": they keep no call alive */
+		assert_int_equal(now.stats.pkts_in, info.stats.pkts_in);
+		assert_int_equal(now.stats.last_rx_ns, info.stats.last_rx_ns);
 	}
 	/* The very packet whose truncations were refused still goes through. */
 	h_send(&H, 0, frame, mk_frame(frame, "10.0.0.2", 6000, false, len));
@@ -836,6 +842,123 @@ static void t_flood_mixed(void **s)
 	peer_close(&wrong);
 }
 
+/* One sweep of the whole port range of 10.0.0.1 from 10.0.0.66: to every
+ * port a plain RTP-looking packet and a forged SRTP one (random payload and
+ * tag), as whole RX bursts. */
+static void spray(uint32_t salt)
+{
+	uint8_t f[512], pay[182];
+
+	for (uint32_t port = 0; port <= 0xffff; port++) {
+		for (int forged = 0; forged < 2; forged++) {
+			uint32_t x = (port * 2654435761u) ^ salt ^ (uint32_t)forged;
+			uint32_t plen = tf_rtp(pay, forged ? 182 : 172, (uint16_t)port, x,
+					       0xdead0000u | port);
+
+			for (uint32_t i = 12; forged && i < plen; i++) {
+				x = x * 1103515245u + 12345u;
+				pay[i] = (uint8_t)(x >> 16);
+			}
+			b_add(f, tf_udp4(f, 0, "10.0.0.66", (uint16_t)(1024 + port % 60000),
+					 "10.0.0.1", (uint16_t)port, pay, plen));
+			if (bn == BMAX)
+				b_send();
+		}
+	}
+	if (bn)
+		b_send();
+	h_settle(&H);
+}
+
+/* A flow nobody has spoken on yet, and one that has: the spray neither
+ * latches them, nor counts as received (pkts_in, last_rx: what keeps a call
+ * alive), nor relays anything. */
+static void expect_untouched(const struct xs_dp_flow_info *before, uint16_t lport)
+{
+	struct xs_dp_flow_info now = fi(lport);
+
+	assert_memory_equal(&now.flow.peer, &before->flow.peer, sizeof(now.flow.peer));
+	assert_memory_equal(&now.rtcp_peer, &before->rtcp_peer, sizeof(now.rtcp_peer));
+	assert_int_equal(now.stats.pkts_in, before->stats.pkts_in);
+	assert_int_equal(now.stats.bytes_in, before->stats.bytes_in);
+	assert_int_equal(now.stats.last_rx_ns, before->stats.last_rx_ns);
+	assert_int_equal(now.stats.pkts_out, before->stats.pkts_out);
+	assert_int_equal(now.stats.relatch, 0);
+	assert_int_equal(flow_drops(&now.stats) - flow_drops(&before->stats), 4);
+}
+
+static void t_spray(void **s)
+{
+	struct peer a_in, a_out, pl;
+	struct xs_dp_flow_msg m;
+	struct xs_dp_flow_info a, b;
+	uint64_t rel, rx;
+	int len;
+
+	/* A: SRTP input, latching. B: plain input latching only from the
+	 * address its SDP gave (10.0.0.2), with F_RELATCH refused for plain. */
+	peer_open(&a_in, XS_SUITE_AES_CM_128_HMAC_SHA1_80, 110, false);
+	peer_open(&a_out, XS_SUITE_AES_CM_128_HMAC_SHA1_80, 111, true);
+	peer_open(&pl, XS_SUITE_NONE, 0, false);
+	assert_int_equal(add_flow(6600, &a_in, &a_out), 0);
+	memset(&m, 0, sizeof(m));
+	xs_dp_addr_parse("10.0.0.1:6610", &m.flow.local, false);
+	xs_dp_addr_parse("10.0.1.1:16610", &m.flow.out_src, false);
+	xs_dp_addr_parse("10.0.1.2:26610", &m.flow.out_dst, false);
+	xs_dp_addr_parse("10.0.0.2", &m.flow.peer, true);
+	m.flow.src_policy = XS_DP_SRC_LATCH_IP;
+	m.flow.flags = XS_DP_FLOW_F_RELATCH;
+	assert_int_equal(xs_dp_client_simple(H.fd, XS_DP_MSG_FLOW_ADD, ++H.seq, &m, sizeof(m)),
+			 EINVAL);
+	m.flow.flags = 0;
+	assert_int_equal(xs_dp_client_simple(H.fd, XS_DP_MSG_FLOW_ADD, ++H.seq, &m, sizeof(m)), 0);
+
+	/* Before the parties' first packets. Per flow: two packets to its RTP
+	 * port (refused: by auth, by source) and two to its RTCP port (not RTCP). */
+	a = fi(6600);
+	b = fi(6610);
+	rel = g(DP_CNT_relayed);
+	rx = g(DP_CNT_rx_pkts);
+	spray(1);
+	assert_int_equal(g(DP_CNT_rx_pkts) - rx, 2 * 65536);
+	assert_int_equal(g(DP_CNT_relayed), rel);
+	expect_untouched(&a, 6600);
+	expect_untouched(&b, 6610);
+	assert_int_equal(fi(6600).stats.auth_fail, 2);
+	assert_int_equal(fi(6610).stats.drop_source, 2);
+	assert_int_equal(fi(6600).flow.peer.family, 0);
+	assert_int_equal(fi(6610).flow.peer.family, 0);
+
+	/* The parties speak: each latches its own. */
+	send_one(&a_in, 6600, 1, 0x6600, false, "10.0.0.2");
+	expect_out(&a_out, 6600, 1, 0x6600, false);
+	len = mk_pkt(&pl, 1, 0x6610, false);
+	h_send(&H, 0, frame, tf_udp4(frame, 0, "10.0.0.2", 5010, "10.0.0.1", 6610, pkt,
+				     (uint32_t)len));
+	expect_out(&pl, 6610, 1, 0x6610, false);
+	a = fi(6600);
+	b = fi(6610);
+	assert_int_equal(a.stats.pkts_in, 1);
+	assert_int_equal(b.stats.pkts_in, 1);
+	assert_int_equal(b.flow.peer.port, 5010);
+
+	/* After: the same spray moves nothing, and the parties go on. */
+	rel = g(DP_CNT_relayed);
+	spray(2);
+	assert_int_equal(g(DP_CNT_relayed), rel);
+	expect_untouched(&a, 6600);
+	expect_untouched(&b, 6610);
+	send_one(&a_in, 6600, 2, 0x6600, false, "10.0.0.2");
+	expect_out(&a_out, 6600, 2, 0x6600, false);
+	len = mk_pkt(&pl, 2, 0x6610, false);
+	h_send(&H, 0, frame, tf_udp4(frame, 0, "10.0.0.2", 5010, "10.0.0.1", 6610, pkt,
+				     (uint32_t)len));
+	expect_out(&pl, 6610, 2, 0x6610, false);
+	peer_close(&a_in);
+	peer_close(&a_out);
+	peer_close(&pl);
+}
+
 static int setup(void **s)
 {
 	if (h_eal("dp_abuse_test") < 0 || h_start(&H, "dp_abuse_test"))
@@ -862,6 +985,7 @@ int main(void)
 		cmocka_unit_test(t_forged),
 		cmocka_unit_test(t_unknown_ports),
 		cmocka_unit_test(t_flood_mixed),
+		cmocka_unit_test(t_spray),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -8,8 +8,10 @@
  *    and on VLAN 100) or the Neighbor Solicitation, the test answers, packets flow;
  *  - IPv6 and 802.1Q output through the worker (and IPv6 input);
  *  - handoff: packets of a flow owned by worker 0 arriving on worker 1's queue
- *    are handed to worker 0 and relayed by it, in one SRTP stream;
- *  - FLOW_REPLACE with F_RESET: fresh state, counters and latching;
+ *    are handed to worker 0 and relayed by it, in one SRTP stream, and counted
+ *    as received once;
+ *  - FLOW_REPLACE with F_RESET: fresh counters, latching and receive stream,
+ *    applied by the owner lcore (reported at once);
  *  - telemetry: /xsrelay/stats, /xsrelay/lcore,<n>, /xsrelay/flow,<addr>
  *    through the telemetry socket, checked against the control socket.
  */
@@ -107,15 +109,17 @@ static int protect(srtp_t s, uint16_t seq, uint32_t ssrc, bool rtcp, uint32_t *p
 	return len;
 }
 
-/* Send protected RTP/RTCP to 10.0.0.1 (v4) on queue q of port 0. */
-static void send4(srtp_t s, unsigned q, const char *src, uint16_t sport, uint16_t lport,
-		  uint16_t seq, uint32_t ssrc, bool rtcp, uint32_t *plen)
+/* Send protected RTP/RTCP to 10.0.0.1 (v4) on queue q of port 0. Returns the
+ * frame's length. */
+static uint32_t send4(srtp_t s, unsigned q, const char *src, uint16_t sport, uint16_t lport,
+		      uint16_t seq, uint32_t ssrc, bool rtcp, uint32_t *plen)
 {
 	int len = protect(s, seq, ssrc, rtcp, plen);
+	uint32_t n = tf_udp4(frame, 0, src, (uint16_t)(sport + rtcp), "10.0.0.1",
+			     (uint16_t)(lport + rtcp), pkt, (uint32_t)len);
 
-	h_send_q(&H, 0, q, frame,
-		 tf_udp4(frame, 0, src, (uint16_t)(sport + rtcp), "10.0.0.1",
-			 (uint16_t)(lport + rtcp), pkt, (uint32_t)len));
+	h_send_q(&H, 0, q, frame, n);
+	return n;
 }
 
 /* Receive a relayed frame on port 1; check L2-L4 and decrypt it with s. */
@@ -291,17 +295,22 @@ static void t_claim_on_worker1(void **st)
 	srtp_t tx = srtp_sess(3, false), rx = srtp_sess(4, true);
 	uint64_t ho0 = H.ctx.worker[0]->cnt[DP_CNT_handoff];
 	uint64_t rel1 = H.ctx.worker[1]->cnt[DP_CNT_relayed];
+	uint64_t rx0 = wsum(DP_CNT_rx_pkts), rxb0 = wsum(DP_CNT_rx_bytes), bytes = 0;
 	uint32_t plen;
 
 	/* The other way round: worker 1 sees the flow first. */
 	assert_int_equal(flow_msg(XS_DP_MSG_FLOW_ADD, "10.0.0.1:6010", "10.0.1.1:16010",
 				  "10.0.1.2:26010", 3, 4, 0), 0);
 	for (uint16_t s = 1; s < 11; s++) {
-		send4(tx, s == 1 ? 1 : (s & 1), "10.0.0.2", 5000, 6010, s, 0x6010, false, &plen);
+		bytes += send4(tx, s == 1 ? 1 : (s & 1), "10.0.0.2", 5000, 6010, s, 0x6010, false,
+			       &plen);
 		expect_out(rx, 4, 0, 16010, 26010, false, plen);
 	}
 	assert_int_equal(H.ctx.worker[0]->cnt[DP_CNT_handoff] - ho0, 5);
 	assert_int_equal(H.ctx.worker[1]->cnt[DP_CNT_relayed] - rel1, 10);
+	/* A frame handed to its owner is received once, not once per lcore. */
+	assert_int_equal(wsum(DP_CNT_rx_pkts) - rx0, 10);
+	assert_int_equal(wsum(DP_CNT_rx_bytes) - rxb0, bytes);
 	srtp_dealloc(tx);
 	srtp_dealloc(rx);
 }

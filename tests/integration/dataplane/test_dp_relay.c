@@ -5,7 +5,8 @@
  * decryptable by libsrtp2 under the output key, for every pairing the relay
  * bridges (x-sipura legs checked with the engine itself, as libsrtp2 cannot
  * do x-sipura), RTCP included; bad input is dropped and counted by reason
- * while other flows keep flowing.
+ * while other flows keep flowing; what is relayed leaves with the TTL (hop
+ * limit) it came with, less one, and what came with 1 or 0 is dropped.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -350,6 +351,68 @@ static void t_keys_mid_call(void **s)
 	assert_int_equal(info.in_ssrc, 0x5151);
 	peer_close(&in_tx);
 	peer_close(&out_rx);
+}
+
+/* The frame of pkt/len from 10.0.0.2:5000 to 10.0.0.1:lport with IP TTL ttl. */
+static uint32_t frame_ttl(uint16_t lport, int len, uint8_t ttl)
+{
+	uint32_t n = tf_udp4(frame, 0, "10.0.0.2", 5000, "10.0.0.1", lport, pkt, (uint32_t)len);
+	uint8_t *ip = frame + 14;
+	uint16_t cs;
+
+	ip[8] = ttl;
+	ip[10] = ip[11] = 0;
+	cs = dp_csum_finish(dp_csum_partial(ip, 20, 0));
+	memcpy(ip + 10, &cs, 2);
+	return n;
+}
+
+static void t_ttl(void **s)
+{
+	struct peer p;
+	uint64_t before = h_global(&H, DP_CNT_drop_ttl);
+	uint32_t plen;
+	int len;
+
+	/* Forwarding takes one off the TTL (the IPv4 checksum follows: the
+	 * parser of expect_relayed checks it); what arrives with 1 or 0 would
+	 * leave with 0: a loop, dropped and counted. */
+	peer_open(&p, P_PLAIN, XS_SUITE_NONE, 0, false);
+	assert_int_equal(add_flow(2070, &p, &p, 0, true, XS_DP_MSG_FLOW_ADD), 0);
+	for (unsigned i = 0; i < 4; i++) {
+		static const uint8_t in[] = { 64, 2, 255, 9 };
+		len = protect_pkt(&p, (uint16_t)i, 0x2070, false, &plen);
+		h_send(&H, 0, frame, frame_ttl(2070, len, in[i]));
+		expect_relayed(&p, 2070, false, plen);
+		assert_int_equal(got[14 + 8], in[i] - 1);
+	}
+	for (unsigned ttl = 0; ttl < 2; ttl++) {
+		len = protect_pkt(&p, (uint16_t)(10 + ttl), 0x2070, false, &plen);
+		h_send(&H, 0, frame, frame_ttl(2070, len, (uint8_t)ttl));
+	}
+	h_settle(&H);
+	assert_int_equal(h_recv(&H, 1, got, 20), 0);
+	assert_int_equal(h_global(&H, DP_CNT_drop_ttl) - before, 2);
+	/* IPv6 in, IPv4 out: the hop limit becomes the TTL, less one. */
+	{
+		struct xs_dp_flow_msg m = flow_msg(2080, &p, &p, 0, true);
+		xs_dp_addr_parse("[2001:db8::1]:2080", &m.flow.local, false);
+		assert_int_equal(xs_dp_client_simple(H.fd, XS_DP_MSG_FLOW_ADD, ++H.seq, &m, sizeof(m)),
+				 0);
+		len = protect_pkt(&p, 1, 0x2080, false, &plen);
+		h_send(&H, 0, frame, tf_udp6(frame, "2001:db8::2", 5000, "2001:db8::1", 2080, pkt,
+					     (uint32_t)len));
+		expect_relayed(&p, 2080, false, plen);
+		assert_int_equal(got[14 + 8], 63);
+		len = protect_pkt(&p, 2, 0x2080, false, &plen);
+		tf_udp6(frame, "2001:db8::2", 5000, "2001:db8::1", 2080, pkt, (uint32_t)len);
+		frame[14 + 7] = 1;
+		h_send(&H, 0, frame, 14 + 48 + (uint32_t)len);
+		h_settle(&H);
+		assert_int_equal(h_recv(&H, 1, got, 20), 0);
+		assert_int_equal(h_global(&H, DP_CNT_drop_ttl) - before, 3);
+	}
+	peer_close(&p);
 }
 
 /* ---------------------------------------------------------------- bad input */
@@ -780,6 +843,7 @@ int main(void)
 		cmocka_unit_test(t_sdes_to_plain),
 		cmocka_unit_test(t_plain_to_sdes),
 		cmocka_unit_test(t_keys_mid_call),
+		cmocka_unit_test(t_ttl),
 		cmocka_unit_test(t_bad_input),
 		cmocka_unit_test(t_flood),
 		cmocka_unit_test(t_ctl_socket),

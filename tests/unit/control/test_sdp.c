@@ -716,6 +716,41 @@ static void addr_set(void **state)
 	assert_string_equal(a.addr, "2001:db8::1");
 }
 
+/* a=ssrc gives the media's SSRC (the first line's) and stays verbatim;
+ * add_attr goes at the end of the session section; sdp_has_attr finds whole
+ * attribute lines only. */
+static void ssrc_and_mark(void **state)
+{
+	(void)state;
+	static const char in[] =
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 192.0.2.9\r\nt=0 0\r\n"
+		"a=xsrelay:abc\r\n"
+		"m=audio 4000 RTP/AVP 0\r\na=ssrc-group:FID 1 2\r\n"
+		"a=ssrc:4294967295 cname:x\r\na=ssrc:7 cname:y\r\n"
+		"m=audio 4002 RTP/AVP 0\r\na=ssrc:4294967296 cname:z\r\n";
+	static const char want[] =
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 192.0.2.9\r\nt=0 0\r\n"
+		"a=xsrelay:abc\r\na=xsrelay:me\r\n"
+		"m=audio 4000 RTP/AVP 0\r\na=ssrc-group:FID 1 2\r\n"
+		"a=ssrc:4294967295 cname:x\r\na=ssrc:7 cname:y\r\n"
+		"m=audio 4002 RTP/AVP 0\r\na=ssrc:4294967296 cname:z\r\n";
+	char buf[1024];
+	struct sdp *s = parse_ok(in);
+	assert_int_equal(s->media[0].ssrc, 4294967295u);
+	assert_int_equal(s->media[1].ssrc, 0); /* past 32 bits: not an SSRC */
+	assert_true(sdp_has_attr(s, "xsrelay:abc"));
+	assert_false(sdp_has_attr(s, "xsrelay:ab"));
+	assert_false(sdp_has_attr(s, "xsrelay:me"));
+	snprintf(s->add_attr, sizeof(s->add_attr), "xsrelay:me");
+	assert_int_equal(sdp_write(s, buf, sizeof(buf)), (long)strlen(want));
+	assert_string_equal(buf, want);
+	/* the next parse into the same struct starts without one */
+	assert_int_equal(sdp_parse(want, strlen(want), s, NULL, NULL), 0);
+	assert_true(sdp_has_attr(s, "xsrelay:me"));
+	assert_string_equal(s->add_attr, "");
+	sdp_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -734,6 +769,7 @@ int main(void)
 		cmocka_unit_test(rejections_built),
 		cmocka_unit_test(writer_bounds),
 		cmocka_unit_test(addr_set),
+		cmocka_unit_test(ssrc_and_mark),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,7 +61,11 @@ static void t_sizes(void **s)
 	xs_dp_hello_fill(&h);
 	assert_int_equal(h.n_sizes, XS_DP_SIZE_COUNT);
 	assert_int_equal(h.sizes[XS_DP_SIZE_hdr], 16);
-	assert_int_equal(h.sizes[XS_DP_SIZE_flow_msg], 272);
+	assert_int_equal(h.version, 2);
+	assert_int_equal(h.sizes[XS_DP_SIZE_ssrc_mark], 16);
+	assert_int_equal(h.sizes[XS_DP_SIZE_marks], 136);
+	assert_int_equal(h.sizes[XS_DP_SIZE_flow_msg], 272 + 2 * 136);
+	assert_int_equal(h.sizes[XS_DP_SIZE_flow_info], 264 + 2 * 136);
 	assert_int_equal(xs_dp_hello_check(&h, NULL), 0);
 }
 
@@ -142,7 +146,8 @@ static void t_flow_fields(void **s)
 	BAD(m.flow.flags |= 1u << 10);
 	BAD(m.flow.flags |= XS_DP_FLOW_F_RESET);     /* not on ADD */
 	BAD(m.flow.src_policy = 0);
-	BAD(m.flow.src_policy = 3);
+	BAD(m.flow.src_policy = 4);
+	BAD(m.flow.src_policy = XS_DP_SRC_LATCH_IP); /* without a peer */
 	BAD(m.flow.src_policy = XS_DP_SRC_FIXED);    /* without a peer */
 	BAD(m.flow.peer.family = 4);                 /* latch with a peer */
 	BAD(m.flow.in_suite = 9);
@@ -169,6 +174,138 @@ static void t_flow_fields(void **s)
 	m.flow.src_policy = XS_DP_SRC_FIXED;
 	xs_dp_addr_parse("10.9.9.9", &m.flow.peer, true);
 	assert_int_equal(check(msg(XS_DP_MSG_FLOW_ADD, &m, sizeof(m))), 0);
+}
+
+/* A flow message with keys both ways (SDES in, SDES out), as REPLACE sends it. */
+static struct xs_dp_flow_msg keyed_flow(void)
+{
+	struct xs_dp_flow_msg m = good_flow();
+
+	m.flow.out_suite = 1;
+	m.flow.flags |= XS_DP_FLOW_F_OUT_KEYS;
+	m.out = m.in;
+	return m;
+}
+
+static int check_flow(uint16_t type, const struct xs_dp_flow_msg *m)
+{
+	return check(msg(type, m, sizeof(*m)));
+}
+
+static void t_marks(void **s)
+{
+	struct xs_dp_flow_msg m = keyed_flow();
+	struct xs_dp_flow_msg good;
+
+	m.flow.flags |= XS_DP_FLOW_F_MARKS;
+	m.in_marks.count = 1;
+	m.in_marks.rtcp_index = 0x7fffffff;
+	m.in_marks.ssrc[0] = (struct xs_dp_ssrc_mark){ .ssrc = 0x1234, .index = (1ull << 48) - 1 };
+	m.out_marks.count = XS_DP_MARKS_MAX;
+	for (unsigned i = 0; i < XS_DP_MARKS_MAX; i++)
+		m.out_marks.ssrc[i] = (struct xs_dp_ssrc_mark){ .ssrc = 100 + i, .index = i * 70000 };
+	good = m;
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_ADD, &m), 0);
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_REPLACE, &m), 0);
+	/* count 0 and an SRTCP mark only: fine */
+	m.out_marks = (struct xs_dp_marks){ .rtcp_index = 5 };
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_ADD, &m), 0);
+#define BAD(stmt)                                                                \
+	do {                                                                     \
+		m = good;                                                        \
+		stmt;                                                            \
+		assert_int_equal(check_flow(XS_DP_MSG_FLOW_ADD, &m), -EINVAL);   \
+		assert_int_equal(check_flow(XS_DP_MSG_FLOW_REPLACE, &m), -EINVAL); \
+	} while (0)
+	BAD(m.flow.flags &= ~XS_DP_FLOW_F_MARKS);              /* marks without the flag */
+	BAD(m.out_marks.count = XS_DP_MARKS_MAX + 1);
+	BAD(m.in_marks.pad[2] = 1);
+	BAD(m.out_marks.ssrc[3].pad = 1);
+	BAD(m.in_marks.ssrc[0].index = 1ull << 48);
+	BAD(m.out_marks.ssrc[7].index = ~0ull);
+	BAD(m.in_marks.rtcp_index = 0x80000000u);
+	BAD(m.out_marks.ssrc[5].ssrc = 101);                   /* SSRC 101 twice */
+	BAD(m.in_marks.ssrc[1].ssrc = 9);                      /* past count */
+	BAD(m.in_marks.ssrc[1].index = 9);
+	BAD(m.out_marks.count = 2);                            /* entries 2..7 past count */
+	/* marks for a direction without keys: no F_OUT_KEYS, or plain */
+	BAD(m.flow.flags &= ~XS_DP_FLOW_F_OUT_KEYS; memset(&m.out, 0, sizeof(m.out)));
+	BAD(m.flow.out_suite = 0; m.out = (struct xs_dp_crypto){ 0 });
+	BAD(m.flow.in_suite = 0; m.in = (struct xs_dp_crypto){ 0 });
+#undef BAD
+	/* the same without the marks of the keyless direction passes */
+	m = good;
+	m.flow.out_suite = 0;
+	m.out = (struct xs_dp_crypto){ 0 };
+	m.out_marks = (struct xs_dp_marks){ 0 };
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_ADD, &m), 0);
+	/* F_MARKS with no marks at all */
+	m = keyed_flow();
+	m.flow.flags |= XS_DP_FLOW_F_MARKS;
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_ADD, &m), 0);
+}
+
+static void t_flow_flags_v2(void **s)
+{
+	struct xs_dp_flow_msg m;
+
+	/* REBIND: REPLACE only; with SRTP input, the input keys come again. */
+	m = keyed_flow();
+	m.flow.flags |= XS_DP_FLOW_F_REBIND;
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_REPLACE, &m), 0);
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_ADD, &m), -EINVAL);
+	m.flow.flags &= ~XS_DP_FLOW_F_IN_KEYS;
+	m.in = (struct xs_dp_crypto){ 0 };
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_REPLACE, &m), -EINVAL);
+	m.flow.flags ^= XS_DP_FLOW_F_REBIND | XS_DP_FLOW_F_RESET;
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_REPLACE, &m), -EINVAL);
+	/* plain input: nothing to resend */
+	m.flow.in_suite = 0;
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_REPLACE, &m), 0);
+	m.flow.flags ^= XS_DP_FLOW_F_REBIND | XS_DP_FLOW_F_RESET;
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_REPLACE, &m), 0);
+	/* out keys are not needed: a send stream keeps its state under its keys */
+	m = keyed_flow();
+	m.flow.flags = (m.flow.flags & ~XS_DP_FLOW_F_OUT_KEYS) | XS_DP_FLOW_F_RESET;
+	m.out = (struct xs_dp_crypto){ 0 };
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_REPLACE, &m), 0);
+
+	/* RELATCH: SRTP input, latching policies only; ADD and REPLACE. */
+	m = keyed_flow();
+	m.flow.flags |= XS_DP_FLOW_F_RELATCH;
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_ADD, &m), 0);
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_REPLACE, &m), 0);
+	m.flow.src_policy = XS_DP_SRC_FIXED;
+	xs_dp_addr_parse("10.9.9.9", &m.flow.peer, true);
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_ADD, &m), -EINVAL);
+	m.flow.src_policy = XS_DP_SRC_LATCH_IP;
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_ADD, &m), 0);
+	m.flow.in_suite = 0;
+	m.flow.flags &= ~XS_DP_FLOW_F_IN_KEYS;
+	m.in = (struct xs_dp_crypto){ 0 };
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_ADD, &m), -EINVAL);
+
+	/* LATCH_IP: a valid peer address (any port), v4 or v6. */
+	m = good_flow();
+	m.flow.src_policy = XS_DP_SRC_LATCH_IP;
+	xs_dp_addr_parse("10.9.9.9:4000", &m.flow.peer, false);
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_ADD, &m), 0);
+	m.flow.peer.port = 0;
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_ADD, &m), 0);
+	xs_dp_addr_parse("[2001:db8::9]", &m.flow.peer, true);
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_ADD, &m), 0);
+	m.flow.peer.pad = 1;
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_ADD, &m), -EINVAL);
+	memset(&m.flow.peer, 0, sizeof(m.flow.peer));
+	m.flow.peer.family = XS_DP_AF_INET;                    /* 0.0.0.0 */
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_ADD, &m), -EINVAL);
+	m.flow.peer.family = 0;
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_ADD, &m), -EINVAL);
+
+	/* Every defined flag bit is known; the next one is not. */
+	m = keyed_flow();
+	m.flow.flags |= XS_DP_FLOW_F_ALL + 1;
+	assert_int_equal(check_flow(XS_DP_MSG_FLOW_REPLACE, &m), -EINVAL);
 }
 
 static void t_keys_ref(void **s)
@@ -246,7 +383,8 @@ int main(void)
 		cmocka_unit_test(t_lengths),     cmocka_unit_test(t_unknown),
 		cmocka_unit_test(t_flow_fields), cmocka_unit_test(t_keys_ref),
 		cmocka_unit_test(t_random),      cmocka_unit_test(t_addr),
-		cmocka_unit_test(t_reply),
+		cmocka_unit_test(t_reply),       cmocka_unit_test(t_marks),
+		cmocka_unit_test(t_flow_flags_v2),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
